@@ -51,6 +51,12 @@ const struct vhu_req_info *vhu_breq_info(uint32_t code,
 const char *vhu_req_name(uint32_t code);
 
 /**
+ * vhu_breq_name() - name of backend request @code in @dialect ("FS_MAP"),
+ * or "UNKNOWN".
+ */
+const char *vhu_breq_name(uint32_t code, enum vhu_backend_dialect dialect);
+
+/**
  * vhu_msg_check_hdr() - check a received header before its payload is read:
  * version 1, no unknown flag bits, REPLY set exactly when @want_reply,
  * size <= VHU_MAX_PAYLOAD.  Returns 0, VHU_E_OVERSIZED_MSG for a size over
