@@ -10,6 +10,7 @@
  * control message carried it.  What the message means is vhu-msg.c's job.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>

@@ -22,20 +22,31 @@
 /**
  * vhu_listen() - bind and listen on Unix socket @path.  A socket file that
  * nobody listens on any more is replaced; one with a live listener is an
- * error (VHU_E_SOCKET_ERROR with EADDRINUSE).  Stores the fd in @lfd.
+ * error (VHU_E_SOCKET_ERROR with EADDRINUSE), and so is a path that exists
+ * but is not a socket (VHU_E_SOCKET_ERROR with EEXIST; it is left alone).
+ * An empty path, or one too long for sun_path, is VHU_E_INVALID_PARAM.
+ * Stores the fd in @lfd (-1 on error).
  */
 int vhu_listen(const char *path, int *lfd);
 
 /** vhu_accept() - accept one connection on @lfd into @fd. */
 int vhu_accept(int lfd, int *fd);
 
-/** vhu_connect() - connect to Unix socket @path into @fd. */
+/**
+ * vhu_connect() - connect to Unix socket @path into @fd (-1 on error).  A
+ * failed connect() is VHU_E_SOCKET_CONNECT with its errno (ENOENT,
+ * ECONNREFUSED, EACCES...), whatever the cause: the caller may retry.
+ */
 int vhu_connect(const char *path, int *fd);
 
 /**
  * vhu_send() - send one message: header (@request, @flags | VHU_VERSION,
  * @size), @size bytes of @payload and @nfds fds (at most VHU_MAX_FDS).
- * Short writes are continued; the fds go with the first byte.
+ * Short writes are continued; the fds go with the first byte.  Returns 0;
+ * more than VHU_MAX_FDS fds (VHU_E_INCORRECT_FDS) or a payload over
+ * VHU_MAX_PAYLOAD (VHU_E_OVERSIZED_MSG) are refused before anything is
+ * sent; an error after part of the message went out is
+ * VHU_E_PARTIAL_MESSAGE.
  */
 int vhu_send(int fd, uint32_t request, uint32_t flags, const void *payload,
              uint32_t size, const int *fds, unsigned int nfds);
@@ -50,6 +61,11 @@ int vhu_send(int fd, uint32_t request, uint32_t flags, const void *payload,
  * (the stream is then out of step: close it); more fds than fit
  * (MSG_CTRUNC) VHU_E_INCORRECT_FDS.  What the message means is checked by
  * vhu_msg_check_hdr() and vhu_msg_validate().
+ *
+ * Returns 0.  Fds count only when they come with the first bytes of the
+ * header; fds that do not fit or come later are VHU_E_INCORRECT_FDS, after
+ * the whole message was read (the stream stays in step).  The payload
+ * bytes past hdr.size are zeroed.
  */
 int vhu_recv(int fd, struct vhu_msg *msg, int *fds, unsigned int *nfds);
 

@@ -78,7 +78,10 @@ struct vhu_msg_limits {
  * Fd count outside the allow-list (for SET_VRING_KICK/CALL/ERR it depends on
  * the NOFD bit; for SET_MEM_TABLE it equals nregions): VHU_E_INCORRECT_FDS.
  * Queue index >= limits->max_queues, ring size 0, not a power of two or over
- * 32768, bad memory regions: VHU_E_INVALID_PARAM.
+ * 32768, bad memory regions: VHU_E_INVALID_PARAM.  A size over
+ * VHU_MAX_PAYLOAD: VHU_E_OVERSIZED_MSG.  @limits NULL means no queues (every
+ * queue index is refused).  Protocol features are not checked here: the
+ * caller compares vhu_req_info()->needs_pf with what was negotiated.
  */
 int vhu_msg_validate(const struct vhu_msg *msg, unsigned int nfds,
                      const struct vhu_msg_limits *limits);
