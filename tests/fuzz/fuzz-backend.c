@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dummy-backend.h"
+#include "../dummy-backend.h"
 #include "vhu-backend.h"
 #include "vhu-conn.h"
 
