@@ -269,7 +269,11 @@ struct vhu_fs_backend_msg {
 #define VHU_FS_FLAG_MAP_R 0x1ull
 #define VHU_FS_FLAG_MAP_W 0x2ull
 
-/* A whole message: header, payload, and the fds that came with it. */
+/*
+ * A whole message: header and payload.  The payload union is 8-byte
+ * aligned, so 4 bytes of padding follow hdr: send and receive the two
+ * separately, never as one buffer.
+ */
 struct vhu_msg {
     struct vhu_msg_hdr hdr;
     union {

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vfs-int.h - what vfs-device.c (control plane) and vfs-queue.c (the queue
+ * threads) share.  Not installed, not used elsewhere.
+ */
+#ifndef VHOSTFS_VFS_INT_H
+#define VHOSTFS_VFS_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "fsrv.h"
+#include "gmem.h"
+#include "vfs-device.h"
+#include "vhu-backend-req.h"
+#include "vq.h"
+
+/*
+ * iovecs one request may use: a 1 MiB WRITE is 256 pages plus headers,
+ * each of which may be split where guest memory regions meet.  IOV_MAX is
+ * also what preadv()/pwritev() take in one call.
+ */
+#define VFS_IOV_PER_REQ 1024
+
+/*
+ * One request in flight.  The queue thread serves requests inline in a
+ * slot; a request the server leaves pending (SETLKW) keeps its slot, with
+ * the element's table reference and iovecs, until it completes.
+ */
+struct vfs_slot {
+    struct vfs_queue *q;
+    struct vfs_slot *next_free; /* protected by q->lock */
+    uint64_t epoch;             /* q->epoch when popped */
+    struct vq_elem elem;
+    struct fsrv_req req;
+    struct iovec iov[VFS_IOV_PER_REQ];
+};
+
+struct vfs_queue {
+    struct vfs_device *dev;
+    struct vq *vq; /* calls serialised by lock (queue thread, completions) */
+    unsigned int index;
+
+    /*
+     * lock protects vq_pop/push/flush/notify, free and epoch; the control
+     * thread changes the vq only while the queue thread is stopped and
+     * holds lock for it too, so a late completion never races it.
+     */
+    pthread_mutex_t lock;
+    struct vfs_slot *slots; /* nslots, allocated at first start */
+    unsigned int nslots;
+    struct vfs_slot *free;
+    uint64_t epoch; /* bumped at each vq_stop(): late completions drop */
+
+    /* Control thread only. */
+    pthread_t thread;
+    bool running;  /* thread exists */
+    bool kick_set; /* SET_VRING_KICK received (started, spec "Ring states") */
+    bool enabled;  /* SET_VRING_ENABLE 1, or no protocol features */
+    int stop_fd;   /* eventfd: wakes the queue thread to exit */
+};
+
+struct vfs_device {
+    struct vfs_device_opts opts;
+    char tag[VFS_TAG_MAX];
+    struct fsrv *srv;
+    struct gmem *gm;
+    unsigned int nqueues;
+    struct vfs_queue *queues; /* nqueues */
+
+    /* Control thread only. */
+    bool owned;
+    uint64_t features;
+    uint64_t protocol_features;
+    uint8_t status;
+    struct vhu_breq *breq; /* backend request channel, or NULL */
+};
+
+/* vfs-queue.c */
+int vfs_queue_init(struct vfs_queue *q, struct vfs_device *dev,
+                   unsigned int index);
+void vfs_queue_destroy(struct vfs_queue *q);
+/* Start the thread if the ring is started, enabled and not running. */
+int vfs_queue_kick_off(struct vfs_queue *q);
+/* Stop the thread (the vq stays as it is). */
+void vfs_queue_pause(struct vfs_queue *q);
+/* Stop the thread and the vq; late completions are dropped. */
+void vfs_queue_stop(struct vfs_queue *q);
+
+#endif /* VHOSTFS_VFS_INT_H */

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vfs-queue.c - one thread per virtqueue: wait for a kick, pop every
+ * available chain, hand each to the FUSE server, push the replies, notify.
+ *
+ * Security model: the chains come from the guest.  The vq layer has
+ * bounded and translated them (a malformed ring breaks the queue, which
+ * this thread then leaves idle until the frontend stops it); the FUSE
+ * server validates what the bytes say.  This file only moves iovecs
+ * between the two and never reads guest memory itself.
+ *
+ * Per request: no allocation, no copy.  The slot (element, iovec array)
+ * was allocated when the queue first started.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "vfs-int.h"
+
+static void slot_put(struct vfs_queue *q, struct vfs_slot *s)
+{
+    s->next_free = q->free;
+    q->free = s;
+}
+
+/* fsrv_req.complete: a request left pending (SETLKW) has its reply. */
+static void slot_complete(struct fsrv_req *req, size_t reply_len)
+{
+    struct vfs_slot *s = req->opaque;
+    struct vfs_queue *q = s->q;
+
+    pthread_mutex_lock(&q->lock);
+    if (s->epoch == q->epoch && vq_is_started(q->vq)) {
+        vq_push(q->vq, &s->elem, (uint32_t)reply_len);
+        vq_flush(q->vq);
+        vq_notify(q->vq);
+    } else {
+        /* The ring was stopped or reset meanwhile: nobody waits for it. */
+        vq_elem_release(&s->elem);
+    }
+    slot_put(q, s);
+    pthread_mutex_unlock(&q->lock);
+}
+
+/* Serve every available chain; returns when the ring is empty or broken. */
+static void serve(struct vfs_queue *q)
+{
+    struct fsrv *srv = q->dev->srv;
+
+    for (;;) {
+        struct vfs_slot *s;
+        ssize_t n;
+        int rc;
+
+        pthread_mutex_lock(&q->lock);
+        s = q->free;
+        if (!s) {
+            /* nslots > the server's SETLKW bound: cannot happen. */
+            pthread_mutex_unlock(&q->lock);
+            vhostfs_log(VHOSTFS_LOG_ERR, "queue %u: no free request slot",
+                        q->index);
+            break;
+        }
+        s->elem.iov = s->iov;
+        s->elem.iov_max = VFS_IOV_PER_REQ;
+        rc = vq_pop(q->vq, &s->elem);
+        if (rc <= 0) {
+            pthread_mutex_unlock(&q->lock);
+            break;
+        }
+        q->free = s->next_free;
+        s->epoch = q->epoch;
+        pthread_mutex_unlock(&q->lock);
+
+        /* Device-readable iovecs are the request, writable the reply. */
+        s->req.in = s->iov;
+        s->req.in_cnt = (int)s->elem.out_num;
+        s->req.out = s->iov + s->elem.out_num;
+        s->req.out_cnt = (int)s->elem.in_num;
+        s->req.complete = slot_complete;
+        s->req.opaque = s;
+        n = fsrv_handle(srv, &s->req);
+        if (n == -EINPROGRESS) {
+            continue; /* the slot is the request's until it completes */
+        }
+        pthread_mutex_lock(&q->lock);
+        /* n < 0: not even an error reply fitted; return the chain empty. */
+        vq_push(q->vq, &s->elem, n > 0 ? (uint32_t)n : 0);
+        slot_put(q, s);
+        pthread_mutex_unlock(&q->lock);
+    }
+    pthread_mutex_lock(&q->lock);
+    vq_flush(q->vq);
+    vq_notify(q->vq);
+    pthread_mutex_unlock(&q->lock);
+}
+
+static void *queue_main(void *arg)
+{
+    struct vfs_queue *q = arg;
+    struct pollfd pfd[2] = {
+        {.fd = vq_kick_fd(q->vq), .events = POLLIN},
+        {.fd = q->stop_fd, .events = POLLIN},
+    };
+
+    for (;;) {
+        bool more;
+
+        /* No kicks needed while we are busy anyway. */
+        pthread_mutex_lock(&q->lock);
+        vq_disable_notify(q->vq);
+        pthread_mutex_unlock(&q->lock);
+        serve(q);
+
+        pthread_mutex_lock(&q->lock);
+        if (vq_is_broken(q->vq)) {
+            pfd[0].fd = -1; /* logged by vq: idle until stopped */
+            more = false;
+        } else {
+            more = vq_enable_notify(q->vq);
+        }
+        pthread_mutex_unlock(&q->lock);
+        if (more) {
+            continue;
+        }
+        if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
+            vhostfs_log(VHOSTFS_LOG_ERR, "queue %u: poll: %s", q->index,
+                        strerror(errno));
+            break;
+        }
+        if (pfd[1].revents & POLLIN) {
+            break;
+        }
+        if (pfd[0].revents & POLLIN) {
+            vq_drain_kick(q->vq);
+        }
+    }
+    return NULL;
+}
+
+int vfs_queue_init(struct vfs_queue *q, struct vfs_device *dev,
+                   unsigned int index)
+{
+    int rc;
+
+    memset(q, 0, sizeof(*q));
+    q->dev = dev;
+    q->index = index;
+    q->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (q->stop_fd < 0) {
+        return -errno;
+    }
+    rc = vq_new(&q->vq, index);
+    if (rc < 0) {
+        close(q->stop_fd);
+        return rc;
+    }
+    pthread_mutex_init(&q->lock, NULL);
+    return 0;
+}
+
+static int alloc_slots(struct vfs_queue *q)
+{
+    unsigned int i, n = q->dev->opts.max_blocked_locks + 1;
+
+    if (q->slots) {
+        return 0;
+    }
+    /* Untouched slots cost address space, not resident memory. */
+    q->slots = calloc(n, sizeof(*q->slots));
+    if (!q->slots) {
+        return -ENOMEM;
+    }
+    q->nslots = n;
+    for (i = n; i-- > 0;) {
+        q->slots[i].q = q;
+        slot_put(q, &q->slots[i]);
+    }
+    return 0;
+}
+
+int vfs_queue_kick_off(struct vfs_queue *q)
+{
+    int rc;
+
+    if (q->running || !q->kick_set || !q->enabled) {
+        return 0;
+    }
+    rc = alloc_slots(q);
+    if (rc < 0) {
+        return rc;
+    }
+    pthread_mutex_lock(&q->lock);
+    rc = vq_is_started(q->vq) ? 0 : vq_start(q->vq, q->dev->gm);
+    pthread_mutex_unlock(&q->lock);
+    if (rc < 0) {
+        vhostfs_log(VHOSTFS_LOG_ERR, "queue %u: cannot start: %s", q->index,
+                    strerror(-rc));
+        return rc;
+    }
+    rc = pthread_create(&q->thread, NULL, queue_main, q);
+    if (rc) {
+        return -rc;
+    }
+    q->running = true;
+    vhostfs_log(VHOSTFS_LOG_DEBUG, "queue %u: started (%u entries, %s)",
+                q->index, vq_get_num(q->vq),
+                vq_get_layout(q->vq) == VQ_LAYOUT_PACKED ? "packed" : "split");
+    return 0;
+}
+
+void vfs_queue_pause(struct vfs_queue *q)
+{
+    eventfd_t v;
+
+    if (!q->running) {
+        return;
+    }
+    eventfd_write(q->stop_fd, 1);
+    pthread_join(q->thread, NULL);
+    eventfd_read(q->stop_fd, &v);
+    q->running = false;
+}
+
+void vfs_queue_stop(struct vfs_queue *q)
+{
+    vfs_queue_pause(q);
+    pthread_mutex_lock(&q->lock);
+    if (vq_is_started(q->vq)) {
+        vq_stop(q->vq);
+    }
+    q->epoch++;
+    pthread_mutex_unlock(&q->lock);
+}
+
+void vfs_queue_destroy(struct vfs_queue *q)
+{
+    if (!q->vq) {
+        return;
+    }
+    vfs_queue_stop(q);
+    vq_free(q->vq);
+    q->vq = NULL;
+    close(q->stop_fd);
+    pthread_mutex_destroy(&q->lock);
+    free(q->slots);
+}
