@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <linux/virtio_ring.h>
 
 #include "gmem.h"
@@ -39,6 +40,18 @@
     __atomic_store_n((uint32_t *)(p), (uint32_t)(v), __ATOMIC_RELAXED)
 #define vq_store64(p, v)                                                       \
     __atomic_store_n((uint64_t *)(p), (uint64_t)(v), __ATOMIC_RELAXED)
+
+/*
+ * Copy @n bytes of a descriptor out of shared memory once: the compiler
+ * barrier after the copy forbids the compiler to re-load a field from
+ * guest memory later instead of using the copy (the driver may change it
+ * in between).  Works for unaligned indirect tables too.
+ */
+#define vq_copy_once(dst, src, n)                                              \
+    do {                                                                       \
+        memcpy((dst), (src), (n));                                             \
+        __asm__ __volatile__("" ::: "memory");                                 \
+    } while (0)
 
 struct vq;
 
@@ -112,6 +125,7 @@ struct vq {
     uint16_t signalled_used;   /* used idx at the last notification */
     bool signalled_used_valid;
     bool notify_pending;   /* flushed since the last notification */
+    bool notify_disabled;  /* vq_disable_notify() in force */
     uint16_t pending_used; /* pushed, not yet flushed */
 
     /* --- split ring state (vq-split.c) --- */
@@ -152,8 +166,9 @@ int vq_map_desc(struct vq *vq, struct vq_elem *elem, uint64_t addr,
 
 /**
  * vq_map_table() - the host address of an indirect table of @len bytes
- * at @addr; it must be contiguous in one region.  NULL after marking the
- * queue broken.
+ * at @addr; it must be contiguous in one region (no alignment is
+ * required: read it with vq_copy_once()).  NULL after marking the queue
+ * broken.
  */
 const void *vq_map_table(struct vq *vq, uint64_t addr, uint32_t len);
 
