@@ -118,6 +118,12 @@ int fs_dirbuf_add(struct fs_dirbuf *db, const char *name, size_t namelen,
 bool fs_dirbuf_fits(const struct fs_dirbuf *db, size_t namelen);
 
 /**
+ * fs_dirbuf_is_plus() - whether @db builds a READDIRPLUS reply (entries
+ * need a struct fuse_entry_out, and each counts a lookup).
+ */
+bool fs_dirbuf_is_plus(const struct fs_dirbuf *db);
+
+/**
  * struct fs_ops - the filesystem below the server.  @fs, the first
  * argument of every op, is the pointer given to the server with the table.
  *
@@ -234,8 +240,8 @@ struct fs_ops {
      * READDIR / READDIRPLUS from @offset (0 or an @off given to
      * fs_dirbuf_add()).  Add entries until -ENOSPC or the end; return 0
      * (even after an error once something was added) or -errno.  The
-     * two may be the same function: fs_dirbuf_add() knows which reply it
-     * builds (readdirplus wants @entry).
+     * two may be the same function, asking fs_dirbuf_is_plus() whether to
+     * look entries up (and so count a lookup) for fs_dirbuf_add().
      */
     int (*readdir)(void *fs, const struct fs_ctx *ctx, uint64_t ino,
                    uint64_t fh, uint64_t offset, struct fs_dirbuf *db);
