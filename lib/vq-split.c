@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 
+#include "vq-inflight.h"
 #include "vq-internal.h"
 
 /* avail->ring[num] is used_event, used->ring[num] is avail_event
@@ -167,10 +168,45 @@ static int split_walk(struct vq *vq, struct vq_elem *elem, uint16_t head)
     return 0;
 }
 
+/*
+ * After a reconnect, the requests the previous device left in flight
+ * (vq-inflight.c) come first: their heads are walked again from the
+ * descriptor table without taking an avail entry.  Returns 1 with a
+ * resubmitted element, 0 when none is left, or -EIO.
+ */
+static int split_resubmit(struct vq *vq, struct vq_elem *elem)
+{
+    uint16_t head;
+    int rc;
+
+    if (vq_inflight_next_resubmit(vq->inflight, &head) < 0) {
+        return 0;
+    }
+    if (head >= vq->num) {
+        return vq_mark_broken(vq, "inflight head %u out of range (%u)", head,
+                              vq->num);
+    }
+    rc = split_walk(vq, elem, head);
+    if (rc < 0) {
+        return rc;
+    }
+    elem->id = head;
+    elem->slot = 0;
+    elem->flags = 0;
+    return 1;
+}
+
 static int split_pop(struct vq *vq, struct vq_elem *elem)
 {
     uint16_t slot, head;
     int n, rc;
+
+    if (vq->inflight_ops) {
+        rc = split_resubmit(vq, elem);
+        if (rc != 0) {
+            return rc;
+        }
+    }
 
     if (vq->shadow_avail_idx == vq->last_avail_idx && vq->event_idx &&
         !vq->notify_disabled) {
