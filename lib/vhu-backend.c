@@ -114,20 +114,15 @@ int vhu__op_rc(int rc)
     return VHU_ERR(VHU_E_REQ_HANDLER, -rc);
 }
 
-/* Errors after which the byte stream cannot be trusted. */
+/*
+ * Whether the byte stream can still be trusted after vhu_recv() failed
+ * with @rc: only when the whole message was read and just its fds were
+ * wrong (vhu-conn.h).  Everything else (socket errors, partial or
+ * oversized messages) breaks the connection.
+ */
 static bool breaks_stream(int rc)
 {
-    switch (vhu_err_kind(rc)) {
-    case VHU_E_PARTIAL_MESSAGE:
-    case VHU_E_OVERSIZED_MSG:
-    case VHU_E_SOCKET_BROKEN:
-    case VHU_E_SOCKET_ERROR:
-    case VHU_E_SOCKET_RETRY:
-    case VHU_E_SOCKET_CONNECT:
-        return true;
-    default:
-        return false;
-    }
+    return vhu_err_kind(rc) != VHU_E_INCORRECT_FDS;
 }
 
 /* What negotiation allows, before any op sees the request. */

@@ -252,22 +252,29 @@ TEST(op_errno_in_ack)
 
     open_pair(&p);
     ASSERT_OK(dummy_pair_negotiate(&p, ALL_PF));
-    ASSERT_OK(dummy_pair_serve(&p, 3));
+    ASSERT_OK(dummy_pair_serve(&p, 4));
     /* 512 is a valid ring size the dummy does not take (max 256). */
     rc = vhu_fe_set_vring_num(p.fe, 1, 512);
     ASSERT_ERR_KIND(rc, VHU_E_REQ_HANDLER);
     ASSERT_EQ(vhu_err_errno(rc), -EINVAL);
     /* A feature the device never offered. */
     ASSERT_ERR_KIND(vhu_fe_set_features(p.fe, 1ull << 50), VHU_E_REQ_HANDLER);
+    /* A protocol feature the device never offered (LOG_SHMFD). */
+    ASSERT_ERR_KIND(
+        vhu_fe_set_protocol_features(p.fe, VHU_PF_BIT(VHU_PF_LOG_SHMFD)),
+        VHU_E_REQ_HANDLER);
     /* A failed GET_CONFIG is a reply of size 0 (spec). */
     ASSERT_ERR_KIND(vhu_fe_get_config(p.fe, 0xff, 4, 0, buf),
                     VHU_E_REQ_HANDLER);
     dummy_pair_wait(&p);
     ASSERT_ERR_KIND(p.rcs[0], VHU_E_REQ_HANDLER);
     ASSERT_ERR_KIND(p.rcs[1], VHU_E_FEATURE_MISMATCH);
-    ASSERT_EQ(p.nrcs, 3);
-    ASSERT(p.rcs[2] < 0);
+    ASSERT_ERR_KIND(p.rcs[2], VHU_E_FEATURE_MISMATCH);
+    ASSERT_EQ(p.nrcs, 4);
+    ASSERT(p.rcs[3] < 0);
     ASSERT_EQ(p.dev.acked_features, DUMMY_FEATURES & ~1ull);
+    ASSERT_EQ(p.dev.acked_protocol_features, DUMMY_PROTOCOL_FEATURES);
+    ASSERT_EQ(vhu_backend_protocol_features(p.be), DUMMY_PROTOCOL_FEATURES);
     dummy_pair_close(&p);
 }
 

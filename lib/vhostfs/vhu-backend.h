@@ -13,10 +13,16 @@
  *
  * Fd ownership: ops get fds in an int array they may steal from (set the
  * entry to -1 to keep the fd); the library closes every entry still >= 0
- * after the op returns, on success and on failure alike.
+ * after the op returns, on success and on failure alike.  An fd an op
+ * hands back (get_inflight_fd's *fd) stays the device's: the library only
+ * sends it.
  *
  * Ops return 0 or -errno.  The library turns a failure into
- * VHU_E_REQ_HANDLER carrying that errno.
+ * VHU_E_REQ_HANDLER carrying that errno; a NULL op fails the same way with
+ * EOPNOTSUPP.  What negotiation forbids (a protocol feature not acked) is
+ * VHU_E_INVALID_OPERATION, features not offered VHU_E_FEATURE_MISMATCH.
+ * An error ack carries the failure's -errno as a u64; a failed request
+ * with a reply of its own gets a reply of size 0.
  */
 #ifndef VHOSTFS_VHU_BACKEND_H
 #define VHOSTFS_VHU_BACKEND_H

@@ -8,6 +8,9 @@
  * NEED_REPLY and the call waits for the ack, so a refused request returns
  * an error here.  Replies are checked as hostile input: the request code
  * must echo the request, REPLY must be set, the size must be exact.
+ * A refusal is VHU_E_REQ_HANDLER: with the backend's errno when its ack
+ * carries a -errno, EIO for an empty reply (a failed GET_*); a reply of the
+ * wrong form is VHU_E_INVALID_MESSAGE (or VHU_E_INCORRECT_FDS).
  *
  * Not thread-safe: one caller at a time (a VMM's control thread).
  * Fds passed in are borrowed; fds returned (get_inflight_fd) are the
@@ -100,6 +103,11 @@ int vhu_fe_vring_kick(struct vhu_frontend *fe, unsigned int index);
  * when @reply is not NULL, read one message back into it (fds received
  * with it are closed).  For tests and protocol checks that must say
  * things a well-behaved frontend never says.
+ *
+ * The header goes out exactly as given (flags too: no version is added),
+ * followed by hdr->size bytes of @payload, or by nothing when hdr->size is
+ * over VHU_MAX_PAYLOAD (to announce a size nobody may send).  @reply is
+ * not checked beyond framing.
  */
 int vhu_fe_send_raw(struct vhu_frontend *fe, const struct vhu_msg_hdr *hdr,
                     const void *payload, const int *fds, unsigned int nfds,
