@@ -162,6 +162,7 @@ static int answer(struct vhu_backend *be, const struct vhu_msg_hdr *hdr,
         size = rc < 0 ? 0 : c->reply_size;
         fd = rc < 0 ? -1 : c->reply_fd;
     } else if ((info && info->reply == VHU_REPLY_IF_PF && log_pf) || need_ack) {
+        /* IF_PF is SET_LOG_BASE's row: its u64 comes with LOG_SHMFD. */
         r->p.u64 = result_u64(rc);
         size = sizeof(uint64_t);
     } else {
