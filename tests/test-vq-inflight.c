@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test-vq-inflight.c - inflight tracking (INFLIGHT_SHMFD): buffer sizes
+ * and the memfd; a device that pops requests, answers some out of order,
+ * and "crashes" (its queue dropped without answering the rest); a new
+ * device on the same rings and the same buffer, which must resubmit
+ * exactly the requests still in flight, in the order they were first
+ * popped, and then go on; crashes in the middle of publishing a batch;
+ * and regions a hostile frontend scribbled on.  Split and packed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "vhu-proto.h"
+#include "vq-harness.h"
+#include "vq-inflight.h"
+
+#define NUM 8u
+
+TEST(sizes)
+{
+    /* QueueRegionSplit: 16 + 16 per entry; packed: 32 + 32 per entry;
+     * each rounded up to 64. */
+    ASSERT_EQ(vq_inflight_queue_size(256, false), 4160);
+    ASSERT_EQ(vq_inflight_queue_size(256, true), 8256);
+    ASSERT_EQ(vq_inflight_queue_size(1, false), 64);
+    ASSERT_EQ(vq_inflight_queue_size(3, false), 64);
+    ASSERT_EQ(vq_inflight_queue_size(3, true), 128);
+    ASSERT_EQ(vq_inflight_queue_size(32768, true), 1048640);
+    ASSERT_EQ(vq_inflight_queue_size(0, false), 0);
+    ASSERT_EQ(vq_inflight_queue_size(32769, true), 0);
+    ASSERT_EQ(vq_inflight_size(4, 128, false), 4 * 2112);
+    ASSERT_EQ(vq_inflight_size(2, 1024, true), 2 * 32832);
+    ASSERT_EQ(vq_inflight_size(0, 128, false), 0);
+    ASSERT_EQ(vq_inflight_size(1, 0, false), 0);
+}
+
+TEST(memfd)
+{
+    struct vq_inflight_map map, map2;
+    size_t size = vq_inflight_size(3, 100, true), i;
+    const unsigned char *p;
+    struct stat st;
+    int fd, seals;
+
+    fd = vq_inflight_create(&map, 3, 100, true);
+    ASSERT_OK(fd);
+    ASSERT_EQ(map.size, size);
+    ASSERT(fstat(fd, &st) == 0);
+    ASSERT_EQ(st.st_size, size);
+    ASSERT(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+    seals = fcntl(fd, F_GET_SEALS);
+    ASSERT(seals >= 0 && (seals & F_SEAL_SHRINK));
+    /* The frontend cannot shrink it under the device's mapping. */
+    ASSERT(ftruncate(fd, 4096) < 0);
+    for (p = map.base, i = 0; i < size; i++) {
+        ASSERT_EQ(p[i], 0);
+    }
+    ASSERT(vq_inflight_region(&map, 0) == map.base);
+    ASSERT(vq_inflight_region(&map, 2) ==
+           (char *)map.base + 2 * vq_inflight_queue_size(100, true));
+    ASSERT(vq_inflight_region(&map, 3) == NULL);
+    /* Handed back: too small, misaligned offset, or not what it says. */
+    ASSERT_EQ(vq_inflight_map_fd(&map2, fd, size - 1, 0, 3, 100, true),
+              -EINVAL);
+    ASSERT_EQ(vq_inflight_map_fd(&map2, fd, size, 100, 3, 100, true), -EINVAL);
+    ASSERT_EQ(vq_inflight_map_fd(&map2, fd, size, 0, 3, 200, true), -EINVAL);
+    ASSERT_EQ(vq_inflight_map_fd(&map2, fd, size, 0, 3, 0, true), -EINVAL);
+    ASSERT_OK(vq_inflight_map_fd(&map2, fd, size, 0, 3, 100, true));
+    ((unsigned char *)map.base)[77] = 5;
+    ASSERT_EQ(((unsigned char *)map2.base)[77], 5);
+    vq_inflight_unmap(&map2);
+    vq_inflight_unmap(&map);
+    vq_inflight_unmap(&map); /* no-op */
+    ASSERT_EQ(vq_inflight_create(&map, 0, 100, false), -EINVAL);
+    ASSERT(map.base == NULL);
+    close(fd);
+}
+
+/* --- a device that crashes --------------------------------------------- */
+
+struct rig {
+    struct vqh h;
+    bool packed;
+    int fd; /* the buffer, as the frontend keeps it */
+    struct vq_inflight_map map;
+};
+
+static void rig_setup(struct rig *r, bool packed, bool indirect)
+{
+    struct vqh_config cfg = {
+        .layout = packed ? VQ_LAYOUT_PACKED : VQ_LAYOUT_SPLIT,
+        .num = NUM,
+        .indirect = indirect,
+        .data_size = 64 * 1024,
+        .data_regions = 2,
+        .eventfds = false,
+    };
+
+    memset(r, 0, sizeof(*r));
+    r->packed = packed;
+    ASSERT_OK(vqh_create(&r->h, &cfg));
+    r->fd = vq_inflight_create(&r->map, 1, NUM, packed);
+    ASSERT_OK(r->fd);
+    ASSERT_EQ(vq_inflight_attach(r->h.vq, vq_inflight_region(&r->map, 0)), 0);
+}
+
+static void rig_destroy(struct rig *r)
+{
+    vq_inflight_detach(r->h.vq);
+    vqh_destroy(&r->h);
+    vq_inflight_unmap(&r->map);
+    close(r->fd);
+}
+
+/*
+ * The device dies: its queue goes without a word to the driver, its
+ * mapping of the buffer with it.  A new device gets the buffer back
+ * (SET_INFLIGHT_FD) and the rings again, with the vring base a frontend
+ * that lost the old device has: the one it started with.
+ */
+static int crash_and_restart(struct rig *r)
+{
+    struct vhost_vring_addr addr;
+    uint64_t features;
+    size_t size = r->map.size;
+
+    vq_inflight_detach(r->h.vq);
+    vq_free(r->h.vq);
+    r->h.vq = NULL;
+    vq_inflight_unmap(&r->map);
+    ASSERT_OK(vq_inflight_map_fd(&r->map, r->fd, size, 0, 1, NUM, r->packed));
+    features = (1ull << VQ_F_VERSION_1) | (1ull << VQ_F_INDIRECT_DESC) |
+               (r->packed ? 1ull << VQ_F_RING_PACKED : 0);
+    ASSERT_OK(vq_new(&r->h.vq, 0));
+    ASSERT_OK(vq_set_features(r->h.vq, features));
+    ASSERT_OK(vq_set_num(r->h.vq, NUM));
+    vq_driver_vring_addr(r->h.drv, 0, &addr);
+    ASSERT_OK(vq_set_addr(r->h.vq, &addr));
+    ASSERT_OK(vq_set_base(r->h.vq, r->packed ? VHU_VRING_BASE_WRAP : 0));
+    ASSERT_OK(vq_start(r->h.vq, r->h.dev_gm));
+    return vq_inflight_attach(r->h.vq, vq_inflight_region(&r->map, 0));
+}
+
+#define IOV_N 8u
+
+struct popped {
+    struct iovec iov[IOV_N];
+    struct vq_elem e;
+};
+
+static int pop(struct rig *r, struct popped *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->e.iov = p->iov;
+    p->e.iov_max = IOV_N;
+    return vq_pop(r->h.vq, &p->e);
+}
+
+/* Request @tok: its number in its readable buffer, @nd descriptors. */
+static void add(struct rig *r, unsigned int tok, unsigned int nd, bool ind)
+{
+    uint64_t gpa = r->h.data_gpa + 64 * tok;
+    struct vq_buf out[4], in[4];
+    unsigned int i, nin = nd > 1 ? nd / 2 : 0, nout = nd - nin;
+
+    ASSERT_OK(vqh_copy_to_guest(&r->h, gpa, &tok, sizeof(tok)));
+    out[0] = (struct vq_buf){gpa, 4};
+    for (i = 1; i < nout; i++) {
+        out[i] = (struct vq_buf){gpa + 4 * i, 4};
+    }
+    for (i = 0; i < nin; i++) {
+        in[i] = (struct vq_buf){gpa + 32 + 4 * i, 4};
+    }
+    ASSERT_OK(vq_driver_add(r->h.drv, out, nout, in, nin, ind,
+                            (void *)(uintptr_t)tok));
+}
+
+/* Which request an element is (the number in its first buffer). */
+static unsigned int tok_of(const struct popped *p)
+{
+    unsigned int tok;
+
+    ASSERT(p->e.out_num >= 1 && p->iov[0].iov_len >= sizeof(tok));
+    memcpy(&tok, p->iov[0].iov_base, sizeof(tok));
+    return tok;
+}
+
+/* Reap exactly the tokens @want, in that order. */
+static void reap(struct rig *r, const unsigned int *want, unsigned int n)
+{
+    unsigned int i;
+    uint32_t len;
+    void *t;
+
+    for (i = 0; i < n; i++) {
+        ASSERT_EQ(vq_driver_get_used(r->h.drv, &len, &t), 1);
+        ASSERT_EQ((uintptr_t)t, want[i]);
+    }
+    ASSERT_EQ(vq_driver_get_used(r->h.drv, &len, &t), 0);
+}
+
+/* Requests 1..n through the ring, start to finish. */
+static void rounds(struct rig *r, unsigned int first, unsigned int n)
+{
+    struct popped p;
+    unsigned int i, tok;
+
+    for (i = 0; i < n; i++) {
+        tok = first + i;
+        add(r, tok, 1 + tok % 3, false);
+        vq_driver_kick(r->h.drv);
+        ASSERT_EQ(pop(r, &p), 1);
+        ASSERT_EQ(tok_of(&p), tok);
+        vq_complete(r->h.vq, &p.e, 0);
+        reap(r, &tok, 1);
+    }
+}
+
+static void crash_resubmit(bool packed, bool indirect)
+{
+    static const unsigned int again[] = {10, 12, 14, 15};
+    static const unsigned int after[] = {10, 12, 14, 15};
+    struct popped p[6], q;
+    struct rig r;
+    unsigned int i;
+
+    rig_setup(&r, packed, indirect);
+    /* Some traffic first, so positions are not at 0 (5 of 8 ...). */
+    rounds(&r, 1, 5);
+    for (i = 0; i < 6; i++) {
+        add(&r, 10 + i, i % 3 == 1 ? 2 : 1, indirect && i % 2);
+    }
+    vq_driver_kick(r.h.drv);
+    for (i = 0; i < 6; i++) {
+        ASSERT_EQ(pop(&r, &p[i]), 1);
+        ASSERT_EQ(tok_of(&p[i]), 10 + i);
+    }
+    /* 11 and 13 answered; 14 pushed but never published. */
+    vq_push(r.h.vq, &p[3].e, 0);
+    vq_push(r.h.vq, &p[1].e, 0);
+    vq_flush(r.h.vq);
+    vq_push(r.h.vq, &p[4].e, 0);
+    reap(&r, (const unsigned int[]){13, 11}, 2);
+    vq_elem_release(&p[0].e);
+    vq_elem_release(&p[2].e);
+    vq_elem_release(&p[5].e);
+
+    ASSERT_EQ(crash_and_restart(&r), 4);
+    for (i = 0; i < 4; i++) {
+        ASSERT_EQ(pop(&r, &p[i]), 1);
+        ASSERT_EQ(tok_of(&p[i]), again[i]);
+    }
+    /* Nothing else: the ring's new position is past them. */
+    ASSERT_EQ(pop(&r, &q), 0);
+    for (i = 0; i < 4; i++) {
+        vq_push(r.h.vq, &p[i].e, 0);
+    }
+    vq_flush(r.h.vq);
+    reap(&r, after, 4);
+    ASSERT_EQ(vq_driver_num_free(r.h.drv), NUM);
+    /* And on, across the end of the ring several times. */
+    rounds(&r, 20, 3 * NUM);
+    ASSERT(!vq_is_broken(r.h.vq));
+    /* A crash with nothing in flight resubmits nothing. */
+    ASSERT_EQ(crash_and_restart(&r), 0);
+    rounds(&r, 40, NUM);
+    rig_destroy(&r);
+}
+
+TEST(split_crash_resubmit)
+{
+    crash_resubmit(false, false);
+}
+
+TEST(split_crash_resubmit_indirect)
+{
+    crash_resubmit(false, true);
+}
+
+TEST(packed_crash_resubmit)
+{
+    crash_resubmit(true, false);
+}
+
+TEST(packed_crash_resubmit_indirect)
+{
+    crash_resubmit(true, true);
+}
+
+/* A full ring in flight, popped in one order, all resubmitted in it. */
+static void crash_full(bool packed)
+{
+    struct popped p[NUM];
+    struct rig r;
+    unsigned int i;
+
+    rig_setup(&r, packed, false);
+    rounds(&r, 1, 3);
+    for (i = 0; i < NUM; i++) {
+        add(&r, 10 + i, 1, false);
+    }
+    vq_driver_kick(r.h.drv);
+    for (i = 0; i < NUM; i++) {
+        ASSERT_EQ(pop(&r, &p[i]), 1);
+        vq_elem_release(&p[i].e);
+    }
+    ASSERT_EQ(crash_and_restart(&r), NUM);
+    for (i = 0; i < NUM; i++) {
+        ASSERT_EQ(pop(&r, &p[i]), 1);
+        ASSERT_EQ(tok_of(&p[i]), 10 + i);
+    }
+    ASSERT_EQ(pop(&r, &p[0]), 0);
+    rig_destroy(&r);
+}
+
+TEST(split_crash_full_ring)
+{
+    crash_full(false);
+}
+
+TEST(packed_crash_full_ring)
+{
+    crash_full(true);
+}
+
+/*
+ * The device dies while publishing a batch of two: after the ring shows
+ * it (the driver has the answers: nothing to resubmit) or, for packed,
+ * before (the batch is rolled back: both resubmitted).
+ */
+static void crash_in_batch(bool packed, bool published)
+{
+    struct popped p[3];
+    struct rig r;
+    unsigned int i, n;
+    void *region;
+
+    rig_setup(&r, packed, false);
+    rounds(&r, 1, 6);
+    for (i = 0; i < 3; i++) {
+        add(&r, 10 + i, 2, false);
+    }
+    vq_driver_kick(r.h.drv);
+    for (i = 0; i < 3; i++) {
+        ASSERT_EQ(pop(&r, &p[i]), 1);
+    }
+    region = vq_inflight_region(&r.map, 0);
+    if (packed) {
+        struct vq_inflight_packed *rp = region;
+        struct vring_packed_desc *ring;
+        struct vq_driver_raw raw;
+        uint16_t ofh = rp->old_free_head, oused = rp->old_used_idx;
+        uint16_t ring_flags;
+        uint8_t owrap = rp->old_used_wrap_counter;
+        uint16_t e0 = p[0].e.flags, e2 = p[2].e.flags;
+
+        vq_driver_raw(r.h.drv, &raw);
+        ring = raw.desc;
+        ring_flags = ring[oused].flags;
+        vq_push(r.h.vq, &p[2].e, 0);
+        vq_push(r.h.vq, &p[0].e, 0);
+        vq_flush(r.h.vq);
+        /* Undo what the commit did: the state just before it. */
+        rp->old_free_head = ofh;
+        rp->old_used_idx = oused;
+        rp->old_used_wrap_counter = owrap;
+        rp->desc[e0].inflight = 1;
+        rp->desc[e2].inflight = 1;
+        if (!published) {
+            /* ... and before the batch's first flags were stored. */
+            ring[oused].flags = ring_flags;
+        }
+    } else {
+        struct vq_inflight_split *rs = region;
+        uint16_t used = rs->used_idx;
+
+        vq_push(r.h.vq, &p[2].e, 0);
+        vq_push(r.h.vq, &p[0].e, 0);
+        vq_flush(r.h.vq);
+        /* used->idx stored, the region not updated. */
+        rs->used_idx = used;
+        rs->desc[p[0].e.id].inflight = 1;
+        rs->desc[p[2].e.id].inflight = 1;
+    }
+    vq_elem_release(&p[1].e);
+    n = (unsigned int)crash_and_restart(&r);
+    if (published) {
+        ASSERT_EQ(n, 1);
+        ASSERT_EQ(pop(&r, &p[1]), 1);
+        ASSERT_EQ(tok_of(&p[1]), 11);
+        vq_push(r.h.vq, &p[1].e, 0);
+        vq_flush(r.h.vq);
+        reap(&r, (const unsigned int[]){12, 10, 11}, 3);
+    } else {
+        ASSERT_EQ(n, 3);
+        for (i = 0; i < 3; i++) {
+            ASSERT_EQ(pop(&r, &p[i]), 1);
+            ASSERT_EQ(tok_of(&p[i]), 10 + i);
+        }
+        for (i = 0; i < 3; i++) {
+            vq_push(r.h.vq, &p[i].e, 0);
+        }
+        vq_flush(r.h.vq);
+        reap(&r, (const unsigned int[]){10, 11, 12}, 3);
+    }
+    rounds(&r, 20, 2 * NUM);
+    ASSERT(!vq_is_broken(r.h.vq));
+    rig_destroy(&r);
+}
+
+TEST(split_crash_after_used_idx)
+{
+    crash_in_batch(false, true);
+}
+
+TEST(packed_crash_after_flags)
+{
+    crash_in_batch(true, true);
+}
+
+TEST(packed_crash_before_flags)
+{
+    crash_in_batch(true, false);
+}
+
+/* --- a frontend that scribbles on the buffer ----------------------------- */
+
+static void *region_of(struct rig *r)
+{
+    return vq_inflight_region(&r->map, 0);
+}
+
+TEST(hostile_version)
+{
+    struct rig r;
+
+    rig_setup(&r, false, false);
+    ((struct vq_inflight_split *)region_of(&r))->version = 2;
+    ASSERT_EQ(crash_and_restart(&r), -EINVAL);
+    /* Not tracked, but the queue works. */
+    rounds(&r, 1, 3);
+    rig_destroy(&r);
+}
+
+TEST(hostile_desc_num)
+{
+    struct rig r;
+
+    rig_setup(&r, true, false);
+    ((struct vq_inflight_packed *)region_of(&r))->desc_num = NUM * 2;
+    ASSERT_EQ(crash_and_restart(&r), -EINVAL);
+    rig_destroy(&r);
+}
+
+TEST(hostile_split_batch)
+{
+    struct rig r;
+
+    rig_setup(&r, false, false);
+    rounds(&r, 1, 3);
+    /* A "last batch" longer than the ring. */
+    ((struct vq_inflight_split *)region_of(&r))->used_idx = 1000;
+    ASSERT_EQ(crash_and_restart(&r), -EINVAL);
+    rig_destroy(&r);
+}
+
+TEST(hostile_split_batch_list)
+{
+    struct vq_inflight_split *rs;
+    struct rig r;
+
+    rig_setup(&r, false, false);
+    rounds(&r, 1, 3);
+    rs = region_of(&r);
+    rs->used_idx -= 2;
+    rs->last_batch_head = 0xffff;
+    ASSERT_EQ(crash_and_restart(&r), -EINVAL);
+    rig_destroy(&r);
+}
+
+TEST(hostile_packed_chain_len)
+{
+    struct vq_inflight_packed *rp;
+    struct popped p;
+    struct rig r;
+
+    rig_setup(&r, true, false);
+    add(&r, 1, 1, false);
+    vq_driver_kick(r.h.drv);
+    ASSERT_EQ(pop(&r, &p), 1);
+    vq_elem_release(&p.e);
+    rp = region_of(&r);
+    rp->desc[p.e.flags].num = 0;
+    ASSERT_EQ(crash_and_restart(&r), -EINVAL);
+    rp->desc[p.e.flags].num = NUM + 1;
+    ASSERT_EQ(crash_and_restart(&r), -EINVAL);
+    rig_destroy(&r);
+}
+
+/* A chain in flight whose stored links lead out of the region. */
+TEST(hostile_packed_chain_link)
+{
+    struct vq_inflight_packed *rp;
+    struct popped p;
+    struct rig r;
+
+    rig_setup(&r, true, false);
+    add(&r, 1, 3, false);
+    vq_driver_kick(r.h.drv);
+    ASSERT_EQ(pop(&r, &p), 1);
+    vq_elem_release(&p.e);
+    rp = region_of(&r);
+    rp->desc[p.e.flags].next = 0xfff0;
+    ASSERT_EQ(crash_and_restart(&r), 1);
+    ASSERT_EQ(pop(&r, &p), -EIO);
+    ASSERT(vq_is_broken(r.h.vq));
+    rig_destroy(&r);
+}
+
+/* A free list pointing out of the region breaks the queue at the next
+ * pop, and nothing is written outside the region. */
+TEST(hostile_packed_free_list)
+{
+    struct vq_inflight_packed *rp;
+    struct popped p;
+    struct rig r;
+
+    rig_setup(&r, true, false);
+    rp = region_of(&r);
+    rp->free_head = rp->old_free_head = 0x7fff;
+    ASSERT_EQ(crash_and_restart(&r), 0);
+    add(&r, 1, 1, false);
+    vq_driver_kick(r.h.drv);
+    ASSERT_EQ(pop(&r, &p), -EIO);
+    ASSERT(vq_is_broken(r.h.vq));
+    rig_destroy(&r);
+}
+
+TEST(hostile_packed_used_idx)
+{
+    struct rig r;
+
+    rig_setup(&r, true, false);
+    ((struct vq_inflight_packed *)region_of(&r))->used_idx = NUM;
+    ASSERT_EQ(crash_and_restart(&r), -EINVAL);
+    rig_destroy(&r);
+}
+
+/* A frontend that zeroes the buffer (guest reset): a fresh start. */
+TEST(zeroed_is_fresh)
+{
+    struct popped p;
+    struct rig r;
+
+    rig_setup(&r, true, false);
+    rounds(&r, 1, 3);
+    add(&r, 9, 1, false);
+    vq_driver_kick(r.h.drv);
+    ASSERT_EQ(pop(&r, &p), 1);
+    vq_elem_release(&p.e);
+    memset(r.map.base, 0, r.map.size);
+    /* Fresh region: the frontend's base rules (here: that of a reset
+     * ring, which the driver's ring is not, so only check the count). */
+    ASSERT_EQ(crash_and_restart(&r), 0);
+    ASSERT_EQ(((struct vq_inflight_packed *)region_of(&r))->version, 1);
+    rig_destroy(&r);
+}
+
+TEST(attach_needs_started)
+{
+    struct rig r;
+
+    rig_setup(&r, false, false);
+    vq_inflight_detach(r.h.vq);
+    vq_stop(r.h.vq);
+    ASSERT_EQ(vq_inflight_attach(r.h.vq, region_of(&r)), -EBUSY);
+    rig_destroy(&r);
+}
+
+TEST_MAIN(T(sizes), T(memfd), T(split_crash_resubmit),
+          T(split_crash_resubmit_indirect), T(packed_crash_resubmit),
+          T(packed_crash_resubmit_indirect), T(split_crash_full_ring),
+          T(packed_crash_full_ring), T(split_crash_after_used_idx),
+          T(packed_crash_after_flags), T(packed_crash_before_flags),
+          T(hostile_version), T(hostile_desc_num), T(hostile_split_batch),
+          T(hostile_split_batch_list), T(hostile_packed_chain_len),
+          T(hostile_packed_chain_link), T(hostile_packed_free_list),
+          T(hostile_packed_used_idx), T(zeroed_is_fresh),
+          T(attach_needs_started))
