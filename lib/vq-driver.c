@@ -66,11 +66,17 @@ int vq_driver_new(struct vq_driver **out, const struct vq_driver_config *cfg,
     if (!d->desc_area || !d->driver_area || !d->device_area) {
         goto fail;
     }
+    rc = -EINVAL;
+    if (((uintptr_t)d->desc_area & 15) ||
+        (((uintptr_t)d->driver_area | (uintptr_t)d->device_area) & 3)) {
+        goto fail; /* a region mapped from an odd offset */
+    }
     if (cfg->indirect_gpa) {
+        rc = -EFAULT;
         d->indirect =
             vq_driver_gpa(d, cfg->indirect_gpa,
                           (uint64_t)cfg->num * VQ_DRIVER_INDIRECT_MAX * 16);
-        if (!d->indirect) {
+        if (!d->indirect || ((uintptr_t)d->indirect & 15)) {
             goto fail;
         }
     }

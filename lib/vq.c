@@ -206,6 +206,13 @@ static void *map_ring(struct vq *vq, const char *what, uint64_t uaddr,
         return NULL;
     }
     p = gmem_uva_to_va(vq->ring_mem, uaddr, &len);
+    if (p && ((uintptr_t)p & (align - 1))) {
+        /* A region mapped from an odd mmap_offset: ring fields would be
+         * accessed misaligned (and not atomically). */
+        vhostfs_log(VHOSTFS_LOG_ERR, "vq %u: %s ring misaligned in memory",
+                    vq->index, what);
+        return NULL;
+    }
     if (!p || len < size) {
         vhostfs_log(VHOSTFS_LOG_ERR,
                     "vq %u: %s ring at 0x%llx (+%llu) not in guest memory",

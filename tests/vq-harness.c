@@ -68,7 +68,7 @@ static int make_memory(struct vqh *h, uint64_t region0)
         h->regions[i].userspace_addr =
             0x7f0000000000ull - 0x10000000000ull * i + 0x3000ull * i;
         /* One region mapped from an offset that is not page aligned. */
-        h->regions[i].mmap_offset = i == 1 ? 0x1234 : 0;
+        h->regions[i].mmap_offset = i == 1 ? 0x1230 : 0;
         dev_fds[i] = drv_fds[i] = -1;
     }
     for (i = 0; i < h->nregions && rc == 0; i++) {

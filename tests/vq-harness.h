@@ -10,7 +10,8 @@
  * indirect tables are wanted, the indirect area after them; the data
  * area follows, split over data_regions regions of odd sizes (so buffers
  * straddle region boundaries), each its own memfd, the second one mapped
- * from a mmap_offset that is not page aligned.  VMM virtual addresses
+ * from a mmap_offset that is not page aligned (but 16-aligned, so a ring
+ * may be placed there).  VMM virtual addresses
  * are made up and not adjacent.
  */
 #ifndef VHOSTFS_VQ_HARNESS_H

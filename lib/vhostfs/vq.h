@@ -191,7 +191,8 @@ int vq_drain_kick(struct vq *vq);
 
 /**
  * vq_start() - translate the ring addresses through @gm's current table
- * (each part must lie whole in one region), check num and base, clear
+ * (each part must lie whole in one region, aligned in this process
+ * too), check num and base, clear
  * the broken state, and start.  The queue keeps @gm (not owned: it must
  * outlive the queue's start..stop).  Returns 0, -EINVAL (no num, or a
  * split num not a power of two, or no address), -EFAULT (a ring not in
