@@ -6,6 +6,7 @@
 #ifndef VHOSTFS_FSRV_INT_H
 #define VHOSTFS_FSRV_INT_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -57,8 +58,71 @@ struct fsrv_opdesc {
 /* Largest opcode with a row in fsrv_optable. */
 #define FSRV_MAX_OPCODE FUSE_TMPFILE
 
-/* Indexed by opcode; rows with fn == NULL are unknown: ENOSYS. */
-extern const struct fsrv_opdesc fsrv_optable[FSRV_MAX_OPCODE + 1];
+#define OPS(c)          ((c)->srv->ops)
+#define FS(c)           ((c)->srv->fs)
+
+/* Each op this file calls may be NULL: ENOSYS. */
+#define NEED_OP(c, op)                                                         \
+    do {                                                                       \
+        if (!OPS(c)->op) {                                                     \
+            return -ENOSYS;                                                    \
+        }                                                                      \
+    } while (0)
+
+static inline int fsrv__get(struct fsrv_call *c, void *dst, size_t len)
+{
+    return fsrv_cursor_read(&c->in, dst, len);
+}
+
+static inline int fsrv__put(struct fsrv_call *c, const void *src, size_t len)
+{
+    return fsrv_cursor_write(&c->out, src, len) < 0 ? -EINVAL : 0;
+}
+
+/* Decoders, one per opcode (fsrv-ops.c, fsrv-ops-misc.c). */
+int fsrv__do_access(struct fsrv_call *c);
+int fsrv__do_batch_forget(struct fsrv_call *c);
+int fsrv__do_copy_file_range(struct fsrv_call *c);
+int fsrv__do_create(struct fsrv_call *c);
+int fsrv__do_fallocate(struct fsrv_call *c);
+int fsrv__do_flush(struct fsrv_call *c);
+int fsrv__do_forget(struct fsrv_call *c);
+int fsrv__do_fsync(struct fsrv_call *c);
+int fsrv__do_getattr(struct fsrv_call *c);
+int fsrv__do_getlk(struct fsrv_call *c);
+int fsrv__do_getxattr(struct fsrv_call *c);
+int fsrv__do_interrupt(struct fsrv_call *c);
+int fsrv__do_ioctl(struct fsrv_call *c);
+int fsrv__do_link(struct fsrv_call *c);
+int fsrv__do_listxattr(struct fsrv_call *c);
+int fsrv__do_lookup(struct fsrv_call *c);
+int fsrv__do_lseek(struct fsrv_call *c);
+int fsrv__do_mkdir(struct fsrv_call *c);
+int fsrv__do_mknod(struct fsrv_call *c);
+int fsrv__do_notify_reply(struct fsrv_call *c);
+int fsrv__do_open(struct fsrv_call *c);
+int fsrv__do_opendir(struct fsrv_call *c);
+int fsrv__do_poll(struct fsrv_call *c);
+int fsrv__do_read(struct fsrv_call *c);
+int fsrv__do_readdir(struct fsrv_call *c);
+int fsrv__do_readlink(struct fsrv_call *c);
+int fsrv__do_release(struct fsrv_call *c);
+int fsrv__do_releasedir(struct fsrv_call *c);
+int fsrv__do_removemapping(struct fsrv_call *c);
+int fsrv__do_removexattr(struct fsrv_call *c);
+int fsrv__do_rename(struct fsrv_call *c);
+int fsrv__do_rename2(struct fsrv_call *c);
+int fsrv__do_rmdir(struct fsrv_call *c);
+int fsrv__do_setattr(struct fsrv_call *c);
+int fsrv__do_setlk(struct fsrv_call *c);
+int fsrv__do_setupmapping(struct fsrv_call *c);
+int fsrv__do_setxattr(struct fsrv_call *c);
+int fsrv__do_statfs(struct fsrv_call *c);
+int fsrv__do_symlink(struct fsrv_call *c);
+int fsrv__do_syncfs(struct fsrv_call *c);
+int fsrv__do_tmpfile(struct fsrv_call *c);
+int fsrv__do_unlink(struct fsrv_call *c);
+int fsrv__do_write(struct fsrv_call *c);
 
 /* INIT, DESTROY and SETLKW live in fsrv.c. */
 int fsrv__do_init(struct fsrv_call *c);

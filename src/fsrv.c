@@ -34,7 +34,7 @@
 #define FSRV_REFUSED_FLAGS                                                     \
     (FUSE_SECURITY_CTX | FUSE_SPLICE_WRITE | FUSE_SPLICE_MOVE |                \
      FUSE_SPLICE_READ | FUSE_NO_OPEN_SUPPORT | FUSE_NO_OPENDIR_SUPPORT |       \
-     (uint64_t)(uint32_t)FUSE_INIT_RESERVED)
+     0x80000000ull /* FUSE_INIT_RESERVED: 1 << 31 in fuse.h */)
 
 struct fsrv *fsrv_new(const struct fs_ops *ops, void *fs,
                       const struct fsrv_opts *opts)
@@ -334,6 +334,81 @@ fail:
     pthread_mutex_unlock(&srv->lock);
     return rc;
 }
+
+/* --- the opcode table ------------------------------------------------ */
+
+/* Indexed by opcode; rows with fn == NULL are unknown: ENOSYS. */
+#define ROW(op, fn_, in_, out_)                                                \
+    [op] = {.fn = fn_, .name = #op, .in_size = in_, .out_size = out_}
+#define ENTRY_OUT sizeof(struct fuse_entry_out)
+#define ATTR_OUT  sizeof(struct fuse_attr_out)
+#define OPEN_OUT  sizeof(struct fuse_open_out)
+
+static const struct fsrv_opdesc fsrv_optable[FSRV_MAX_OPCODE + 1] = {
+    ROW(FUSE_LOOKUP, fsrv__do_lookup, 0, ENTRY_OUT),
+    ROW(FUSE_FORGET, fsrv__do_forget, 0, 0),
+    ROW(FUSE_GETATTR, fsrv__do_getattr, sizeof(struct fuse_getattr_in),
+        ATTR_OUT),
+    ROW(FUSE_SETATTR, fsrv__do_setattr, sizeof(struct fuse_setattr_in),
+        ATTR_OUT),
+    ROW(FUSE_READLINK, fsrv__do_readlink, 0, 0),
+    ROW(FUSE_SYMLINK, fsrv__do_symlink, 0, ENTRY_OUT),
+    ROW(FUSE_MKNOD, fsrv__do_mknod, sizeof(struct fuse_mknod_in), ENTRY_OUT),
+    ROW(FUSE_MKDIR, fsrv__do_mkdir, sizeof(struct fuse_mkdir_in), ENTRY_OUT),
+    ROW(FUSE_UNLINK, fsrv__do_unlink, 0, 0),
+    ROW(FUSE_RMDIR, fsrv__do_rmdir, 0, 0),
+    ROW(FUSE_RENAME, fsrv__do_rename, sizeof(struct fuse_rename_in), 0),
+    ROW(FUSE_LINK, fsrv__do_link, sizeof(struct fuse_link_in), ENTRY_OUT),
+    ROW(FUSE_OPEN, fsrv__do_open, sizeof(struct fuse_open_in), OPEN_OUT),
+    ROW(FUSE_READ, fsrv__do_read, sizeof(struct fuse_read_in), 0),
+    ROW(FUSE_WRITE, fsrv__do_write, sizeof(struct fuse_write_in),
+        sizeof(struct fuse_write_out)),
+    ROW(FUSE_STATFS, fsrv__do_statfs, 0, sizeof(struct fuse_statfs_out)),
+    ROW(FUSE_RELEASE, fsrv__do_release, sizeof(struct fuse_release_in), 0),
+    ROW(FUSE_FSYNC, fsrv__do_fsync, sizeof(struct fuse_fsync_in), 0),
+    ROW(FUSE_SETXATTR, fsrv__do_setxattr, FUSE_COMPAT_SETXATTR_IN_SIZE, 0),
+    ROW(FUSE_GETXATTR, fsrv__do_getxattr, sizeof(struct fuse_getxattr_in), 0),
+    ROW(FUSE_LISTXATTR, fsrv__do_listxattr, sizeof(struct fuse_getxattr_in), 0),
+    ROW(FUSE_REMOVEXATTR, fsrv__do_removexattr, 0, 0),
+    ROW(FUSE_FLUSH, fsrv__do_flush, sizeof(struct fuse_flush_in), 0),
+    /* Before 7.36 fuse_init_in had no flags2 and no padding: 16 bytes. */
+    ROW(FUSE_INIT, fsrv__do_init, 16, sizeof(struct fuse_init_out)),
+    ROW(FUSE_OPENDIR, fsrv__do_opendir, sizeof(struct fuse_open_in), OPEN_OUT),
+    ROW(FUSE_READDIR, fsrv__do_readdir, sizeof(struct fuse_read_in), 0),
+    ROW(FUSE_RELEASEDIR, fsrv__do_releasedir, sizeof(struct fuse_release_in),
+        0),
+    ROW(FUSE_FSYNCDIR, fsrv__do_fsync, sizeof(struct fuse_fsync_in), 0),
+    ROW(FUSE_GETLK, fsrv__do_getlk, sizeof(struct fuse_lk_in),
+        sizeof(struct fuse_lk_out)),
+    ROW(FUSE_SETLK, fsrv__do_setlk, sizeof(struct fuse_lk_in), 0),
+    ROW(FUSE_SETLKW, fsrv__do_setlk, sizeof(struct fuse_lk_in), 0),
+    ROW(FUSE_ACCESS, fsrv__do_access, sizeof(struct fuse_access_in), 0),
+    ROW(FUSE_CREATE, fsrv__do_create, sizeof(struct fuse_create_in),
+        ENTRY_OUT + OPEN_OUT),
+    ROW(FUSE_INTERRUPT, fsrv__do_interrupt, 0, 0),
+    ROW(FUSE_DESTROY, fsrv__do_destroy, 0, 0),
+    ROW(FUSE_IOCTL, fsrv__do_ioctl, sizeof(struct fuse_ioctl_in),
+        sizeof(struct fuse_ioctl_out)),
+    ROW(FUSE_POLL, fsrv__do_poll, sizeof(struct fuse_poll_in),
+        sizeof(struct fuse_poll_out)),
+    ROW(FUSE_NOTIFY_REPLY, fsrv__do_notify_reply, 0, 0),
+    ROW(FUSE_BATCH_FORGET, fsrv__do_batch_forget, 0, 0),
+    ROW(FUSE_FALLOCATE, fsrv__do_fallocate, sizeof(struct fuse_fallocate_in),
+        0),
+    ROW(FUSE_READDIRPLUS, fsrv__do_readdir, sizeof(struct fuse_read_in), 0),
+    ROW(FUSE_RENAME2, fsrv__do_rename2, sizeof(struct fuse_rename2_in), 0),
+    ROW(FUSE_LSEEK, fsrv__do_lseek, sizeof(struct fuse_lseek_in),
+        sizeof(struct fuse_lseek_out)),
+    ROW(FUSE_COPY_FILE_RANGE, fsrv__do_copy_file_range,
+        sizeof(struct fuse_copy_file_range_in), sizeof(struct fuse_write_out)),
+    ROW(FUSE_SETUPMAPPING, fsrv__do_setupmapping,
+        sizeof(struct fuse_setupmapping_in), 0),
+    ROW(FUSE_REMOVEMAPPING, fsrv__do_removemapping,
+        sizeof(struct fuse_removemapping_in), 0),
+    ROW(FUSE_SYNCFS, fsrv__do_syncfs, sizeof(struct fuse_syncfs_in), 0),
+    ROW(FUSE_TMPFILE, fsrv__do_tmpfile, sizeof(struct fuse_create_in),
+        ENTRY_OUT + OPEN_OUT),
+};
 
 /* --- one request ------------------------------------------------------- */
 
