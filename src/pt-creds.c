@@ -8,10 +8,10 @@
  * (the saved set-user-id stays 0 so the thread can come back), and only for
  * the calling thread: glibc's setresuid() would change every thread of the
  * process, so the raw system calls are used.  Supplementary groups are
- * dropped for the thread, once: the daemon's own groups must never lend
- * the guest a right.  The umask is per thread too: each thread that serves
- * requests gets its own fs_struct (unshare(CLONE_FS)) the first time; where
- * that fails the mode is masked by hand (default ACLs then do not get the
+ * dropped for the thread before each switch: the daemon's own groups must
+ * never lend the guest a right.  The umask is per thread too: each thread that
+ * serves requests gets its own fs_struct (unshare(CLONE_FS)) the first time;
+ * where that fails the mode is masked by hand (default ACLs then do not get the
  * last word, which is the lesser evil).  A thread that cannot restore its
  * ids aborts the process rather than serve the next request as the guest.
  */
@@ -60,6 +60,11 @@ int pt_creds_enter(const struct fs_ctx *c, struct pt_creds *s)
     }
     s->old_uid = euid;
     s->old_gid = egid;
+    /* again each time: someone may have given the process groups since */
+    if (syscall(SYS_setgroups, 0, NULL) < 0) {
+        rc = -errno;
+        goto fail;
+    }
     if (syscall(SYS_setresgid, -1, c->gid, -1) < 0) {
         rc = -errno;
         goto fail;

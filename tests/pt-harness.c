@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pt-harness.c - see pt-harness.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pt-harness.h"
+#include "test.h"
+
+const struct fs_ctx pth_root_ctx = {.uid = 0, .gid = 0, .pid = 1};
+
+void pth_dirbuf_init(struct fs_dirbuf *db, unsigned int room, bool plus)
+{
+    memset(db, 0, sizeof(*db));
+    db->room = room > PTH_MAX_DIRENTS ? PTH_MAX_DIRENTS : room;
+    db->plus = plus;
+}
+
+int fs_dirbuf_add(struct fs_dirbuf *db, const char *name, size_t namelen,
+                  uint64_t ino, uint32_t type, uint64_t off,
+                  const struct fuse_entry_out *entry)
+{
+    struct pth_dirent *d;
+
+    if (namelen == 0 || namelen > 255) {
+        return -EINVAL;
+    }
+    if (db->n >= db->room) {
+        return -ENOSPC;
+    }
+    d = &db->ents[db->n++];
+    memcpy(d->name, name, namelen);
+    d->name[namelen] = '\0';
+    d->ino = ino;
+    d->type = type;
+    d->off = off;
+    d->plus = db->plus && entry;
+    if (d->plus) {
+        d->entry = *entry;
+    }
+    return 0;
+}
+
+bool fs_dirbuf_fits(const struct fs_dirbuf *db, size_t namelen)
+{
+    (void)namelen;
+    return db->n < db->room;
+}
+
+struct pt_fs *pth_fs(const struct pt_options *o, const char **dir)
+{
+    static char path[PATH_MAX];
+    struct pt_options def;
+    struct pt_fs *fs = NULL;
+    int rc;
+
+    if (!o) {
+        pt_options_default(&def);
+        o = &def;
+    }
+    snprintf(path, sizeof(path), "%s/share", test_tmpdir());
+    if (mkdir(path, 0755) < 0) {
+        test_fail(__FILE__, __LINE__, "mkdir %s: %s", path, strerror(errno));
+    }
+    rc = pt_create(path, o, &fs);
+    if (rc < 0) {
+        test_fail(__FILE__, __LINE__, "pt_create: %s", strerror(-rc));
+    }
+    if (dir) {
+        *dir = path;
+    }
+    return fs;
+}
+
+struct pt_fs *pt_fs_from_share(const struct pt_options *o, const char *dir)
+{
+    struct pt_fs *fs = NULL;
+    int rc = pt_create(dir, o, &fs);
+
+    if (rc < 0) {
+        test_fail(__FILE__, __LINE__, "pt_create: %s", strerror(-rc));
+    }
+    return fs;
+}
+
+int64_t pth_lookup(struct pt_fs *fs, uint64_t parent, const char *name)
+{
+    struct fuse_entry_out e;
+    int rc;
+
+    memset(&e, 0, sizeof(e));
+    rc = PT.lookup(fs, &pth_root_ctx, parent, name, &e);
+    return rc < 0 ? rc : (int64_t)e.nodeid;
+}
+
+const char *pth_path(const char *dir, const char *rel)
+{
+    static char path[PATH_MAX];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    return path;
+}
+
+void pth_write_file(const char *path, const char *s)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+    if (fd < 0 || write(fd, s, strlen(s)) != (ssize_t)strlen(s)) {
+        test_fail(__FILE__, __LINE__, "write %s: %s", path, strerror(errno));
+    }
+    close(fd);
+}
