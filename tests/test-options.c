@@ -19,6 +19,14 @@
 #include "options.h"
 #include "test.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+/* The harness ends a passing case with _exit(): look for leaks here. */
+#define ASSERT_NO_LEAKS() ASSERT_EQ(__lsan_do_recoverable_leak_check(), 0)
+#else
+#define ASSERT_NO_LEAKS() ((void)0)
+#endif
+
 #define ASSERT_STREQ(a, b)                                                     \
     do {                                                                       \
         const char *sa_ = (a), *sb_ = (b);                                     \
@@ -232,6 +240,7 @@ TEST(rust_style_every_option)
     ASSERT_EQ(PARSE(&o, "--shared-dir=/srv", "--socket=/run/old"), 0);
     ASSERT_STREQ(o.socket_path, "/run/old");
     vfsd_options_free(&o);
+    ASSERT_NO_LEAKS();
 }
 
 /* Every -o key of QEMU's virtiofsd (and the Rust daemon's compat ones). */
@@ -285,6 +294,7 @@ TEST(qemu_style_every_key)
     ASSERT_STREQ(o.socket_path, "/run/v");
     ASSERT_EQ(o.log_level, VFSD_LOG_WARN);
     vfsd_options_free(&o);
+    ASSERT_NO_LEAKS();
 }
 
 /* QEMU's cache=none is Rust's never, with the same consequences. */
@@ -349,6 +359,7 @@ TEST(last_one_wins)
     ASSERT_EQ(PARSE(&o, RUST, "-f", "--daemonize"), 0);
     ASSERT(o.daemonize);
     vfsd_options_free(&o);
+    ASSERT_NO_LEAKS();
 }
 
 TEST(compat_list_commas)
@@ -368,6 +379,7 @@ TEST(compat_list_commas)
     vfsd_options_free(&o);
     ASSERT_PARSE_ERR("empty value for -o source", "-o", "source=", "--fd=3");
     ASSERT_PARSE_ERR("empty value for --shared-dir", "--shared-dir=", "--fd=3");
+    ASSERT_NO_LEAKS();
 }
 
 TEST(unknown_options)
@@ -386,6 +398,7 @@ TEST(unknown_options)
     ASSERT_PARSE_ERR("unknown option '--no' (try --help)", RUST, "--no");
     ASSERT_PARSE_ERR("unexpected argument 'extra' (try --help)", RUST, "extra");
     ASSERT_PARSE_ERR("unexpected argument 'x' (try --help)", RUST, "--", "x");
+    ASSERT_NO_LEAKS();
 }
 
 TEST(values_missing_or_unwanted)
@@ -397,6 +410,7 @@ TEST(values_missing_or_unwanted)
     ASSERT_PARSE_ERR("option '--xattr' takes no value", RUST, "--xattr=yes");
     ASSERT_PARSE_ERR("option '-o xattr' takes no value", "-o", "xattr=1",
                      "--fd=3");
+    ASSERT_NO_LEAKS();
 }
 
 TEST(bad_enum_values)
@@ -419,6 +433,7 @@ TEST(bad_enum_values)
                          "--migration-on-error=x");
     /* Case matters, as in both peers. */
     ASSERT_PARSE_ERR_HAS("'Never' for --cache", RUST, "--cache=Never");
+    ASSERT_NO_LEAKS();
 }
 
 TEST(bad_numbers)
@@ -471,6 +486,7 @@ TEST(bad_numbers)
     ASSERT_EQ(PARSE(&o, "--shared-dir=/s", "--fd=0"), 0);
     ASSERT_EQ(o.fd, 0);
     vfsd_options_free(&o);
+    ASSERT_NO_LEAKS();
 }
 
 TEST(dax_window_sizes)
@@ -507,6 +523,7 @@ TEST(dax_window_sizes)
                      "--dax-window=2G");
     ASSERT_PARSE_ERR("--dax-window needs --dax=shmem or --dax=fs-cache", RUST,
                      "--dax=shmem", "--dax-window=2G", "--dax=off");
+    ASSERT_NO_LEAKS();
 }
 
 TEST(id_maps)
@@ -562,6 +579,7 @@ TEST(id_maps)
         ASSERT_STREQ(err, "too many --gid-map options (at most 32)");
         vfsd_options_free(&o);
     }
+    ASSERT_NO_LEAKS();
 }
 
 TEST(translations)
@@ -591,6 +609,7 @@ TEST(translations)
                      RUST, "--translate-uid=guest:0:1:1", "--posix-acl");
     ASSERT_PARSE_ERR_HAS("cannot be used with posix ACLs", RUST, "-o",
                          "posix_acl", "--translate-gid=map:0:1:1");
+    ASSERT_NO_LEAKS();
 }
 
 TEST(modcaps)
@@ -617,6 +636,7 @@ TEST(modcaps)
                      "--modcaps=-dac_read_search");
     ASSERT_EQ(PARSE(&o, RUST, "--modcaps=-dac_read_search"), 0);
     vfsd_options_free(&o);
+    ASSERT_NO_LEAKS();
 }
 
 TEST(socket_group)
@@ -635,6 +655,7 @@ TEST(socket_group)
                      "--fd=3", "--socket-group=root");
     ASSERT_PARSE_ERR("--socket-group needs --socket-path", "--shared-dir=/s",
                      "--mount=/m", "--socket-group=root");
+    ASSERT_NO_LEAKS();
 }
 
 TEST(required_and_exclusive)
@@ -661,6 +682,7 @@ TEST(required_and_exclusive)
     ASSERT_PARSE_ERR("empty value for --tag", RUST, "--tag=");
     ASSERT_EQ(PARSE(&o, RUST, "--tag=012345678901234567890123456789012345"), 0);
     vfsd_options_free(&o);
+    ASSERT_NO_LEAKS();
 }
 
 TEST(xattr_implied_and_conflicts)
@@ -679,6 +701,7 @@ TEST(xattr_implied_and_conflicts)
     ASSERT_PARSE_ERR("posix ACLs need extended attributes, which no_xattr "
                      "turns off",
                      "-o", "source=/s,posix_acl,no_xattr", "--fd=3");
+    ASSERT_NO_LEAKS();
 }
 
 TEST(migration_checks)
@@ -728,6 +751,7 @@ TEST(actions)
         ASSERT_CONTAINS(err, "no shared directory");
         vfsd_options_free(&o);
     }
+    ASSERT_NO_LEAKS();
 }
 
 TEST(error_buffer_bounds)
@@ -812,6 +836,57 @@ TEST(help_names_every_option)
         ASSERT_LE(end - line, 79);
     }
     free(help);
+}
+
+/* doc/vhostfsd.1 documents every option too (roff escapes removed). */
+TEST(man_page_names_every_option)
+{
+    static const char name_chars[] = "abcdefghijklmnopqrstuvwxyz0123456789-_";
+    const char *top = getenv("top_srcdir");
+    const struct option *lo = vfsd_long_options();
+    const char *const *keys = vfsd_compat_keys();
+    char path[4096], word[80], *text, *q;
+    FILE *f;
+    long size;
+
+    if (!top) {
+        TEST_SKIP("top_srcdir is not set (run through make check)");
+    }
+    snprintf(path, sizeof(path), "%s/doc/vhostfsd.1", top);
+    f = fopen(path, "r");
+    ASSERT(f);
+    ASSERT_EQ(fseek(f, 0, SEEK_END), 0);
+    size = ftell(f);
+    ASSERT_GT(size, 0);
+    rewind(f);
+    text = malloc((size_t)size + 1);
+    ASSERT(text);
+    ASSERT_EQ(fread(text, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    text[size] = '\0';
+    /* "\-" is a hyphen in roff. */
+    q = text;
+    for (const char *p = text; *p; p++) {
+        if (p[0] == '\\' && p[1] == '-') {
+            continue;
+        }
+        *q++ = *p;
+    }
+    *q = '\0';
+    for (; lo->name; lo++) {
+        snprintf(word, sizeof(word), "--%s", lo->name);
+        if (!has_word(text, word, name_chars)) {
+            test_fail(__FILE__, __LINE__, "vhostfsd.1 does not mention %s",
+                      word);
+        }
+    }
+    for (; *keys; keys++) {
+        if (!has_word(text, *keys, name_chars)) {
+            test_fail(__FILE__, __LINE__, "vhostfsd.1 does not mention -o %s",
+                      *keys);
+        }
+    }
+    free(text);
 }
 
 /*
@@ -1126,6 +1201,7 @@ TEST(validate_shared_dir_and_mount_point)
         ASSERT_EQ(vfsd_options_validate(&o, err, sizeof(err)), 0);
         vfsd_options_free(&o);
     }
+    ASSERT_NO_LEAKS();
 }
 
 static int listen_on(const char *path)
@@ -1186,6 +1262,7 @@ TEST(validate_socket_path)
     ASSERT_EQ(VALIDATE(&o, shared, arg), -ENAMETOOLONG);
     ASSERT_CONTAINS(err, "is too long (at most 107 bytes)");
     vfsd_options_free(&o);
+    ASSERT_NO_LEAKS();
 }
 
 TEST(validate_fd)
@@ -1245,6 +1322,7 @@ TEST(validate_fd)
     close(sv[1]);
     close(pipefd[0]);
     close(pipefd[1]);
+    ASSERT_NO_LEAKS();
 }
 
 /* --- the daemon itself ------------------------------------------------------
@@ -1424,7 +1502,8 @@ TEST_MAIN(T(defaults), T(rust_style_every_option), T(qemu_style_every_key),
           T(socket_group), T(required_and_exclusive),
           T(xattr_implied_and_conflicts), T(migration_checks), T(actions),
           T(error_buffer_bounds), T(help_names_every_option),
-          T(json_reader_self_check), T(capabilities_are_json_for_libvirt),
+          T(man_page_names_every_option), T(json_reader_self_check),
+          T(capabilities_are_json_for_libvirt),
           T(validate_shared_dir_and_mount_point), T(validate_socket_path),
           T(validate_fd), T(daemon_errors_are_one_line_and_exit_1),
           T(daemon_socket_in_use), T(daemon_help_version_capabilities),
