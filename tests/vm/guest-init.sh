@@ -22,7 +22,7 @@
 /bin/busybox mkdir -p /proc /sys /dev /tmp /mnt /sbin /usr/bin /usr/sbin
 /bin/busybox --install -s
 export PATH=/vm/bin:/sbin:/bin:/usr/sbin:/usr/bin
-export HOME=/tmp TERM=${TERM:-linux}
+export HOME=/tmp TERM="${TERM:-linux}"
 mount -t devtmpfs devtmpfs /dev
 # The initramfs has no /dev/console node (it is built without root), so the
 # kernel could not give /init a console: take it now.
@@ -87,7 +87,7 @@ if [ "$domount" = 1 ]; then
         setup_failed "mount -t virtiofs $tag /mnt"
 fi
 
-cd /mnt
+cd /mnt || cd /
 echo "VHOSTFS-VM-RUN: $(cut -d' ' -f1 /proc/uptime)"
 if [ "$shell" = 1 ]; then
     echo "virtio-fs tag '$tag' is mounted on /mnt; exit the shell to power off"

@@ -1,5 +1,7 @@
 # tests/vm/vm-lib.sh - helpers shared by the real-guest scripts; sourced,
-# never run.  Sets vm_dir (the directory of these scripts).
+# never run.  Sets vm_dir (the directory of these scripts).  The scripts
+# are POSIX sh plus `local` and `test -nt`, which dash, bash and busybox
+# ash all have.
 #
 # The cache (downloaded kernel, built initramfs) lives in, by preference:
 #   $VHOSTFS_VM_CACHE                       if set;
