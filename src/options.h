@@ -237,7 +237,8 @@ void vfsd_options_init(struct vfsd_options *o);
  *
  * Returns 0 with @o->action saying what to do (for VFSD_HELP, VFSD_VERSION
  * and VFSD_PRINT_CAPS the required options are not checked), or -EINVAL
- * with a one-line message in @err (@errlen bytes, always terminated).  On
+ * (-ENOMEM when a copy fails) with a one-line message in @err (@errlen
+ * bytes, always terminated when @errlen > 0).  On
  * error @o may hold copies: call vfsd_options_free() in every case.  Uses
  * getopt_long(), so it is not thread-safe; @argv is not modified.
  */
