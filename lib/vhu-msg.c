@@ -356,8 +356,11 @@ static int check_config(const struct vhu_msg *msg)
     if (c->size != msg->hdr.size - VHU_CONFIG_HDR_SIZE) {
         return vhu_err(VHU_E_INVALID_MESSAGE);
     }
-    /* u64: offset + size cannot wrap. */
-    if ((uint64_t)c->offset + c->size > VHU_MAX_CONFIG_SIZE) {
+    /*
+     * The spec bounds only the payload (size <= 256); where the device's
+     * config space ends is the device's to check.  The range must not wrap.
+     */
+    if ((uint64_t)c->offset + c->size > UINT32_MAX) {
         return vhu_err(VHU_E_INVALID_PARAM);
     }
     return 0;

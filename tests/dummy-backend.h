@@ -25,7 +25,7 @@
 #define DUMMY_QUEUES      2u
 #define DUMMY_MAX_RING    256u
 #define DUMMY_MEM_SLOTS   32u
-#define DUMMY_CONFIG_SIZE 256u
+#define DUMMY_CONFIG_SIZE 512u
 /* Bits 0, 1, 32 and F_PROTOCOL_FEATURES (30). */
 #define DUMMY_FEATURES 0x140000003ull
 /* All the library knows except LOG_SHMFD. */

@@ -130,9 +130,9 @@ TEST(frontend_backend_process)
         .guest_phys_addr = 0, .memory_size = 0x100000, .fd = memfd};
     ASSERT_OK(vhu_fe_set_mem_table(p.fe, &mem, 1));
 
-    ASSERT_OK(vhu_fe_set_config(p.fe, 0x10, 1, VHU_CONFIG_F_WRITABLE, &a5));
+    ASSERT_OK(vhu_fe_set_config(p.fe, 0x100, 1, VHU_CONFIG_F_WRITABLE, &a5));
     memset(buf, 0, sizeof(buf));
-    ASSERT_OK(vhu_fe_get_config(p.fe, 0x10, 4, 0, buf));
+    ASSERT_OK(vhu_fe_get_config(p.fe, 0x100, 4, 0, buf));
     ASSERT_EQ(buf[0], 0xa5);
 
     ASSERT_OK(vhu_fe_set_backend_req_fd(p.fe, efd));
@@ -180,7 +180,7 @@ TEST(frontend_backend_process)
     ASSERT(p.dev.vring[0].err_fd >= 0);
     ASSERT(p.dev.backend_req_fd >= 0);
     ASSERT(p.dev.inflight_set_fd >= 0);
-    ASSERT_EQ(p.dev.config[0x10], 0xa5);
+    ASSERT_EQ(p.dev.config[0x100], 0xa5);
     /* The mem table's region stays; the added one is gone again. */
     ASSERT_EQ(p.dev.nregions, 1);
     ASSERT_EQ(p.dev.regions[0].guest_phys_addr, 0);
@@ -264,7 +264,7 @@ TEST(op_errno_in_ack)
         vhu_fe_set_protocol_features(p.fe, VHU_PF_BIT(VHU_PF_LOG_SHMFD)),
         VHU_E_REQ_HANDLER);
     /* A failed GET_CONFIG is a reply of size 0 (spec). */
-    ASSERT_ERR_KIND(vhu_fe_get_config(p.fe, 0xff, 4, 0, buf),
+    ASSERT_ERR_KIND(vhu_fe_get_config(p.fe, DUMMY_CONFIG_SIZE - 2, 4, 0, buf),
                     VHU_E_REQ_HANDLER);
     dummy_pair_wait(&p);
     ASSERT_ERR_KIND(p.rcs[0], VHU_E_REQ_HANDLER);
