@@ -155,6 +155,11 @@ fi
 kernel="$kdir/vmlinuz"
 [ ! -f "$kdir/vmlinux" ] || kernel="$kdir/vmlinux"
 
+# QEMU option values: a comma is written as two.
+qopt() {
+    printf '%s' "$1" | sed 's/,/,,/g'
+}
+
 # vhost-user needs the guest's memory in shared file descriptors: one
 # memfd backend, made the only NUMA node so all RAM comes from it.
 set -- -accel "${VHOSTFS_VM_ACCEL:-tcg}" -nodefaults -no-user-config \
@@ -162,7 +167,7 @@ set -- -accel "${VHOSTFS_VM_ACCEL:-tcg}" -nodefaults -no-user-config \
     -smp "$smp" -m "$mem" \
     -object "memory-backend-memfd,id=mem,size=$mem,share=on" \
     -numa node,memdev=mem \
-    -chardev "socket,id=vfs,path=$socket" \
+    -chardev "socket,id=vfs,path=$(qopt "$socket")" \
     -device "$dev" \
     -kernel "$kernel" -initrd "$work/initrd" -append "$append"
 if [ -n "$qemu_args" ]; then
@@ -187,7 +192,7 @@ if [ -n "$shell" ]; then
     exit 0
 fi
 
-set -- "$@" -chardev "file,id=con,path=$log" -serial chardev:con
+set -- "$@" -chardev "file,id=con,path=$(qopt "$log")" -serial chardev:con
 started=$(date +%s.%N)
 qstatus=0
 timeout -k 5 "$timeout_s" "$qemu" "$@" </dev/null >"$work/qemu.out" 2>&1 ||
