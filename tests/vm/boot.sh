@@ -243,6 +243,8 @@ if [ -z "$marker" ]; then
 fi
 run=$(sed -n 's/^.*VHOSTFS-VM-RUN: \([0-9.]*\)$/\1/p' "$work/console" |
     head -n 1)
-vm_log "guest exited $marker; boot to command ${run:-?}s (guest clock)," \
+ring=$(sed -n 's/^VHOSTFS-VM-RING: //p' "$work/console" | head -n 1)
+vm_log "guest exited $marker (${ring:-no virtio-fs} ring);" \
+    "boot to command ${run:-?}s (guest clock)," \
     "QEMU ran $(echo "$started $ended" | awk '{ printf "%.1f", $2 - $1 }')s"
 exit "$marker"

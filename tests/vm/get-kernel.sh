@@ -23,7 +23,7 @@ case "${1:-}" in
 --update) update=1 ;;
 "") ;;
 -h | --help)
-    sed -n '2,13s/^# \{0,1\}//p' "$0"
+    sed -n '2,/^set -eu/{/^set -eu/d;s/^# \{0,1\}//;p}' "$0"
     exit 0
     ;;
 *) vm_die "unknown option: $1" ;;

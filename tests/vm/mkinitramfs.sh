@@ -18,7 +18,10 @@ while [ $# -gt 0 ]; do
     case $1 in
     -o) out=${2:?-o needs a file}; shift 2 ;;
     -k) kdir=${2:?-k needs a directory}; shift 2 ;;
-    -h | --help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h | --help)
+        sed -n '2,/^set -eu/{/^set -eu/d;s/^# \{0,1\}//;p}' "$0"
+        exit 0
+        ;;
     --) shift; break ;;
     -*) vm_die "unknown option: $1" ;;
     *) break ;;
