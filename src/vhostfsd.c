@@ -54,6 +54,30 @@ static void vlog(enum vfsd_log_level level, const char *fmt, ...)
     va_end(ap);
 }
 
+/*
+ * A startup failure: always on stderr, whatever the log level (the VMM or
+ * libvirt shows it to the user), and in syslog too with --syslog.
+ */
+static void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void fatal(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    if (log_to_syslog) {
+        va_list ap2;
+
+        va_copy(ap2, ap);
+        vsyslog(LOG_ERR, fmt, ap2);
+        va_end(ap2);
+    }
+    fputs("vhostfsd: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
 static void log_setup(const struct vfsd_options *o)
 {
     log_level = o->log_level;
@@ -163,19 +187,18 @@ static int listen_socket(const struct vfsd_options *o)
     umask(old);
     if (rc < 0) {
         if (vhu_err_errno(rc) == -EADDRINUSE) {
-            vlog(VFSD_LOG_ERROR,
-                 "socket path '%s' is in use by another process",
-                 o->socket_path);
+            fatal("socket path '%s' is in use by another process",
+                  o->socket_path);
         } else {
-            vlog(VFSD_LOG_ERROR, "cannot listen on socket path '%s': %s",
-                 o->socket_path, vhu_strerror(rc, buf, sizeof(buf)));
+            fatal("cannot listen on socket path '%s': %s", o->socket_path,
+                  vhu_strerror(rc, buf, sizeof(buf)));
         }
         return -1;
     }
     if (o->socket_group &&
         chown(o->socket_path, (uid_t)-1, o->socket_gid) < 0) {
-        vlog(VFSD_LOG_ERROR, "cannot give socket '%s' to group '%s': %s",
-             o->socket_path, o->socket_group, strerror(errno));
+        fatal("cannot give socket '%s' to group '%s': %s", o->socket_path,
+              o->socket_group, strerror(errno));
         close(lfd);
         unlink(o->socket_path);
         return -1;
@@ -193,11 +216,10 @@ static int serve(const struct vfsd_options *o, int lfd)
     describe(o);
     report_pending(o);
     if (o->mount_point) {
-        vlog(VFSD_LOG_ERROR, "the /dev/fuse transport (--mount) is %s",
-             "not implemented yet; exiting");
+        fatal("the /dev/fuse transport (--mount) is not implemented yet");
     } else {
-        vlog(VFSD_LOG_ERROR, "the vhost-user transport is %s",
-             "not wired to the FUSE server yet; exiting");
+        fatal("the vhost-user transport is not wired to the FUSE server "
+              "yet");
     }
     return -ENOSYS;
 }
