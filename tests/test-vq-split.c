@@ -8,6 +8,9 @@
  * both ways by vqh_traffic().
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -371,6 +374,66 @@ TEST(mem_table_change_while_running)
     vqh_destroy(&h);
 }
 
+struct churn {
+    struct vqh *h;
+    _Atomic bool stop;
+    unsigned long changes;
+};
+
+/* Add and remove an unrelated region, over and over. */
+static void *churn_thread(void *arg)
+{
+    struct churn *c = arg;
+    struct vhu_mem_region r = {
+        .guest_phys_addr = 1ull << 40,
+        .memory_size = 65536,
+        .userspace_addr = 1ull << 44,
+    };
+
+    while (!atomic_load(&c->stop)) {
+        int fd = test_memfd("churn", 65536);
+
+        if (gmem_add_region(c->h->dev_gm, &r, &fd) < 0 ||
+            gmem_remove_region(c->h->dev_gm, &r) < 0) {
+            abort();
+        }
+        c->changes++;
+    }
+    return NULL;
+}
+
+/* The memory table changes all the time while requests flow: queues
+ * pick up each new table, elements keep theirs. */
+TEST(mem_table_churn_during_traffic)
+{
+    struct vqh_config cfg = {
+        .layout = VQ_LAYOUT_SPLIT,
+        .num = 256,
+        .event_idx = true,
+        .indirect = true,
+        .data_size = 256 * VQH_SLOT_SIZE + 4096,
+        .data_regions = 3,
+        .eventfds = true,
+    };
+    struct vqh_traffic t = {.nreq = NREQ, .indirect = true};
+    struct churn c = {0};
+    pthread_t th;
+    struct vqh h;
+    int rc;
+
+    ASSERT_OK(vqh_create(&h, &cfg));
+    c.h = &h;
+    ASSERT_EQ(pthread_create(&th, NULL, churn_thread, &c), 0);
+    rc = vqh_traffic(&h, &t);
+    atomic_store(&c.stop, true);
+    pthread_join(th, NULL);
+    if (rc < 0) {
+        test_fail(__FILE__, __LINE__, "traffic: %s", t.err);
+    }
+    ASSERT_GT(c.changes, 0);
+    vqh_destroy(&h);
+}
+
 TEST_MAIN(T(size1_notify), T(size1_event_idx_indirect), T(size2_event_idx),
           T(size4_notify_indirect), T(size256_notify),
           T(size256_event_idx_indirect), T(size256_poll),
@@ -378,4 +441,5 @@ TEST_MAIN(T(size1_notify), T(size1_event_idx_indirect), T(size2_event_idx),
           T(size32768_event_idx_indirect), T(size32768_event_idx_poll),
           T(chain_across_regions), T(batched_push),
           T(event_idx_suppresses_calls), T(flags_suppress_notifications),
-          T(stop_and_resume_base), T(mem_table_change_while_running))
+          T(stop_and_resume_base), T(mem_table_change_while_running),
+          T(mem_table_churn_during_traffic))

@@ -16,6 +16,27 @@
  *   vq_stop()           stop; vq_get_base() then     [GET_VRING_BASE]
  *   vq_free()
  *
+ * A queue thread's loop (kicks; for polling, vq_disable_notify() and
+ * spin on vq_avail_pending() for a while, then vq_enable_notify() before
+ * sleeping):
+ *
+ *     for (;;) {
+ *         while (vq_pop(vq, &elem) == 1) {
+ *             n = handle(&elem);
+ *             vq_push(vq, &elem, n);
+ *         }
+ *         vq_flush(vq);            one used->idx store for the batch
+ *         vq_notify(vq);           a call only if the driver wants one
+ *         if (vq_enable_notify(vq)) {
+ *             continue;            the driver added buffers meanwhile
+ *         }
+ *         poll(vq_kick_fd(vq)); vq_drain_kick(vq);
+ *     }
+ *
+ * With EVENT_IDX and notifications enabled, each vq_pop() moves
+ * avail_event past the entry it took, so a driver kicks only for an entry
+ * made available after the device has seen all the earlier ones.
+ *
  * Threads: a struct vq is not locked.  One thread at a time may call the
  * functions of one queue (the queue thread; a pool that completes
  * requests must serialise its vq_push() calls with the queue thread, and
