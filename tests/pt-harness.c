@@ -114,3 +114,74 @@ void pth_write_file(const char *path, const char *s)
     }
     close(fd);
 }
+
+struct fuse_entry_out pth_entry(struct pt_fs *fs, uint64_t parent,
+                                const char *name)
+{
+    struct fuse_entry_out e;
+
+    memset(&e, 0, sizeof(e));
+    ASSERT_OK(PT.lookup(fs, &pth_root_ctx, parent, name, &e));
+    return e;
+}
+
+uint64_t pth_create(struct pt_fs *fs, uint64_t parent, const char *name,
+                    mode_t mode, uint64_t *nodeid)
+{
+    struct fuse_entry_out e;
+    struct fuse_open_out o;
+
+    memset(&e, 0, sizeof(e));
+    memset(&o, 0, sizeof(o));
+    ASSERT_OK(PT.create(fs, &pth_root_ctx, parent, name, S_IFREG | mode, O_RDWR,
+                        0, &e, &o));
+    ASSERT_NE(e.nodeid, 0);
+    *nodeid = e.nodeid;
+    return o.fh;
+}
+
+uint64_t pth_open(struct pt_fs *fs, uint64_t nodeid, uint32_t flags)
+{
+    struct fuse_open_out o;
+
+    memset(&o, 0, sizeof(o));
+    ASSERT_OK(PT.open(fs, &pth_root_ctx, nodeid, flags, 0, &o));
+    return o.fh;
+}
+
+void pth_write(struct pt_fs *fs, uint64_t nodeid, uint64_t fh, uint64_t off,
+               const char *s)
+{
+    struct iovec iov = {.iov_base = (void *)s, .iov_len = strlen(s)};
+
+    ASSERT_EQ(PT.write(fs, &pth_root_ctx, nodeid, fh, off, &iov, 1, 0),
+              (ssize_t)strlen(s));
+}
+
+struct fuse_attr pth_attr(struct pt_fs *fs, uint64_t nodeid)
+{
+    struct fuse_attr_out a;
+
+    memset(&a, 0, sizeof(a));
+    ASSERT_OK(PT.getattr(fs, &pth_root_ctx, nodeid, NULL, &a));
+    return a.attr;
+}
+
+void pth_slurp(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY);
+    ssize_t n;
+
+    ASSERT_GE(fd, 0);
+    n = read(fd, buf, size - 1);
+    ASSERT_GE(n, 0);
+    buf[n] = '\0';
+    close(fd);
+}
+
+struct fuse_file_lock pth_lock(uint32_t type, uint64_t start, uint64_t end)
+{
+    struct fuse_file_lock lk = {.start = start, .end = end, .type = type};
+
+    return lk;
+}

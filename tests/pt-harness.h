@@ -13,6 +13,7 @@
 #include <linux/fuse.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #include "../src/pt.h"
@@ -58,5 +59,19 @@ const char *pth_path(const char *dir, const char *rel);
 
 /* Write @s to the host file @path (creates it), fail the case on error. */
 void pth_write_file(const char *path, const char *s);
+
+/* Shorthands that fail the case when the op fails (root ctx). */
+struct fuse_entry_out pth_entry(struct pt_fs *fs, uint64_t parent,
+                                const char *name);
+/* CREATE @name in @parent, O_RDWR: the fh; *@nodeid gets the node. */
+uint64_t pth_create(struct pt_fs *fs, uint64_t parent, const char *name,
+                    mode_t mode, uint64_t *nodeid);
+uint64_t pth_open(struct pt_fs *fs, uint64_t nodeid, uint32_t flags);
+void pth_write(struct pt_fs *fs, uint64_t nodeid, uint64_t fh, uint64_t off,
+               const char *s);
+struct fuse_attr pth_attr(struct pt_fs *fs, uint64_t nodeid);
+/* The host file @path as a string (at most @size - 1 bytes). */
+void pth_slurp(const char *path, char *buf, size_t size);
+struct fuse_file_lock pth_lock(uint32_t type, uint64_t start, uint64_t end);
 
 #endif /* VHOSTFS_PT_HARNESS_H */

@@ -22,59 +22,7 @@
 
 static const struct fs_ctx *ctx = &pth_root_ctx;
 
-static struct fuse_entry_out entry_of(struct pt_fs *fs, uint64_t parent,
-                                      const char *name)
-{
-    struct fuse_entry_out e;
-
-    memset(&e, 0, sizeof(e));
-    ASSERT_OK(PT.lookup(fs, ctx, parent, name, &e));
-    return e;
-}
-
 /* CREATE @name in @parent with O_RDWR: the fh; *@nodeid the node. */
-static uint64_t create_file(struct pt_fs *fs, uint64_t parent, const char *name,
-                            mode_t mode, uint64_t *nodeid)
-{
-    struct fuse_entry_out e;
-    struct fuse_open_out o;
-
-    memset(&e, 0, sizeof(e));
-    memset(&o, 0, sizeof(o));
-    ASSERT_OK(
-        PT.create(fs, ctx, parent, name, S_IFREG | mode, O_RDWR, 0, &e, &o));
-    ASSERT_NE(e.nodeid, 0);
-    *nodeid = e.nodeid;
-    return o.fh;
-}
-
-static uint64_t open_file(struct pt_fs *fs, uint64_t nodeid, uint32_t flags)
-{
-    struct fuse_open_out o;
-
-    memset(&o, 0, sizeof(o));
-    ASSERT_OK(PT.open(fs, ctx, nodeid, flags, 0, &o));
-    return o.fh;
-}
-
-static void write_str(struct pt_fs *fs, uint64_t nodeid, uint64_t fh,
-                      uint64_t off, const char *s)
-{
-    struct iovec iov = {.iov_base = (void *)s, .iov_len = strlen(s)};
-
-    ASSERT_EQ(PT.write(fs, ctx, nodeid, fh, off, &iov, 1, 0),
-              (ssize_t)strlen(s));
-}
-
-static struct fuse_attr attr_of(struct pt_fs *fs, uint64_t nodeid)
-{
-    struct fuse_attr_out a;
-
-    memset(&a, 0, sizeof(a));
-    ASSERT_OK(PT.getattr(fs, ctx, nodeid, NULL, &a));
-    return a.attr;
-}
-
 TEST(lookup_counts_and_forget)
 {
     const char *dir;
@@ -94,7 +42,7 @@ TEST(lookup_counts_and_forget)
 
     PT.forget(fs, (uint64_t)id1, 1);
     ASSERT_EQ(pt_inode_nlookup(fs, (uint64_t)id1), 1);
-    (void)attr_of(fs, (uint64_t)id1);
+    (void)pth_attr(fs, (uint64_t)id1);
     PT.forget(fs, (uint64_t)id1, 1);
     ASSERT_EQ(pt_inode_count(fs), 1);
     ASSERT_EQ(
@@ -105,7 +53,7 @@ TEST(lookup_counts_and_forget)
     PT.forget(fs, (uint64_t)id1, 1);
     PT.forget(fs, 0xdeadbeefcafeull, 1);
     ASSERT_EQ(pt_inode_count(fs), 1);
-    ASSERT_EQ(attr_of(fs, ROOT).mode & S_IFMT, S_IFDIR);
+    ASSERT_EQ(pth_attr(fs, ROOT).mode & S_IFMT, S_IFDIR);
     pt_destroy(fs);
 }
 
@@ -160,7 +108,7 @@ TEST(getattr_matches_host)
     ASSERT_OK(chmod(pth_path(dir, "f"), 0604));
     ASSERT_OK(stat(pth_path(dir, "f"), &st));
     id = pth_lookup(fs, ROOT, "f");
-    a = attr_of(fs, (uint64_t)id);
+    a = pth_attr(fs, (uint64_t)id);
     ASSERT_EQ(a.ino, st.st_ino);
     ASSERT_EQ(a.size, 5);
     ASSERT_EQ(a.mode, S_IFREG | 0604);
@@ -180,8 +128,8 @@ TEST(create_write_read_iovecs)
     uint64_t id, fh;
     int fd;
 
-    fh = create_file(fs, ROOT, "f", 0640, &id);
-    ASSERT_EQ(attr_of(fs, id).mode, S_IFREG | 0640);
+    fh = pth_create(fs, ROOT, "f", 0640, &id);
+    ASSERT_EQ(pth_attr(fs, id).mode, S_IFREG | 0640);
     ASSERT_EQ(PT.write(fs, ctx, id, fh, 0, wv, 2, 0), 11);
     memset(c, 0, sizeof(c));
     ASSERT_EQ(PT.read(fs, ctx, id, fh, 0, rv, 3), 11);
@@ -200,7 +148,7 @@ TEST(create_write_read_iovecs)
     /* a released fh is refused, and so is a fh of another inode */
     ASSERT_EQ(PT.read(fs, ctx, id, fh, 0, rv, 3), -EBADF);
     ASSERT_EQ(PT.release(fs, ctx, id, fh, 0, 0, 0), -EBADF);
-    fh = open_file(fs, id, O_RDONLY);
+    fh = pth_open(fs, id, O_RDONLY);
     ASSERT_EQ(PT.read(fs, ctx, ROOT, fh, 0, rv, 3), -EBADF);
     ASSERT_OK(PT.release(fs, ctx, id, fh, 0, 0, 0));
     /* CREATE with O_EXCL on an existing name */
@@ -231,8 +179,8 @@ TEST(setattr_mode_size_times_and_fh)
     struct stat st;
     uint64_t id, fh;
 
-    fh = create_file(fs, ROOT, "f", 0600, &id);
-    write_str(fs, id, fh, 0, "0123456789");
+    fh = pth_create(fs, ROOT, "f", 0600, &id);
+    pth_write(fs, id, fh, 0, "0123456789");
 
     memset(&in, 0, sizeof(in));
     in.valid = FATTR_MODE;
@@ -306,7 +254,7 @@ TEST(mkdir_rmdir_unlink)
     ASSERT_OK(stat(pth_path(dir, "d"), &st));
     ASSERT(S_ISDIR(st.st_mode));
     ASSERT_EQ(PT.mkdir(fs, ctx, ROOT, "d", 0750, &e), -EEXIST);
-    fh = create_file(fs, e.nodeid, "f", 0600, &id);
+    fh = pth_create(fs, e.nodeid, "f", 0600, &id);
     ASSERT_OK(PT.release(fs, ctx, id, fh, 0, 0, 0));
     ASSERT_EQ(PT.rmdir(fs, ctx, ROOT, "d"), -ENOTEMPTY);
     ASSERT_EQ(PT.unlink(fs, ctx, e.nodeid, "nope"), -ENOENT);
@@ -314,22 +262,10 @@ TEST(mkdir_rmdir_unlink)
     ASSERT_OK(PT.rmdir(fs, ctx, ROOT, "d"));
     ASSERT_EQ(stat(pth_path(dir, "d"), &st), -1);
     /* a file is not a parent */
-    fh = create_file(fs, ROOT, "g", 0600, &id);
+    fh = pth_create(fs, ROOT, "g", 0600, &id);
     ASSERT_EQ(PT.mkdir(fs, ctx, id, "x", 0700, &e), -ENOTDIR);
     ASSERT_OK(PT.release(fs, ctx, id, fh, 0, 0, 0));
     pt_destroy(fs);
-}
-
-static void slurp(const char *path, char *buf, size_t size)
-{
-    int fd = open(path, O_RDONLY);
-    ssize_t n;
-
-    ASSERT_GE(fd, 0);
-    n = read(fd, buf, size - 1);
-    ASSERT_GE(n, 0);
-    buf[n] = '\0';
-    close(fd);
 }
 
 TEST(rename_and_rename2_flags)
@@ -348,15 +284,15 @@ TEST(rename_and_rename2_flags)
     ASSERT_EQ(PT.rename(fs, ctx, ROOT, "a", ROOT, "b", RENAME_NOREPLACE),
               -EEXIST);
     ASSERT_OK(PT.rename(fs, ctx, ROOT, "a", ROOT, "b", RENAME_EXCHANGE));
-    slurp(pth_path(dir, "a"), buf, sizeof(buf));
+    pth_slurp(pth_path(dir, "a"), buf, sizeof(buf));
     ASSERT(strcmp(buf, "B") == 0);
-    slurp(pth_path(dir, "b"), buf, sizeof(buf));
+    pth_slurp(pth_path(dir, "b"), buf, sizeof(buf));
     ASSERT(strcmp(buf, "A") == 0);
     ASSERT_OK(PT.rename(fs, ctx, ROOT, "a", e.nodeid, "c", 0));
-    slurp(pth_path(dir, "d/c"), buf, sizeof(buf));
+    pth_slurp(pth_path(dir, "d/c"), buf, sizeof(buf));
     ASSERT(strcmp(buf, "B") == 0);
     ASSERT_OK(PT.rename(fs, ctx, ROOT, "b", e.nodeid, "c", 0)); /* replaces */
-    slurp(pth_path(dir, "d/c"), buf, sizeof(buf));
+    pth_slurp(pth_path(dir, "d/c"), buf, sizeof(buf));
     ASSERT(strcmp(buf, "A") == 0);
     ASSERT_EQ(PT.rename(fs, ctx, ROOT, "nope", ROOT, "x", 0), -ENOENT);
     ASSERT_EQ(PT.rename(fs, ctx, e.nodeid, "c", ROOT, "x", 1u << 20), -EINVAL);
@@ -384,14 +320,14 @@ TEST(link_counts_one_more_lookup)
     uint64_t id, fh;
     char buf[8];
 
-    fh = create_file(fs, ROOT, "f", 0644, &id);
-    write_str(fs, id, fh, 0, "data");
+    fh = pth_create(fs, ROOT, "f", 0644, &id);
+    pth_write(fs, id, fh, 0, "data");
     memset(&e, 0, sizeof(e));
     ASSERT_OK(PT.link(fs, ctx, id, ROOT, "g", &e));
     ASSERT_EQ(e.nodeid, id);
     ASSERT_EQ(e.attr.nlink, 2);
     ASSERT_EQ(pt_inode_nlookup(fs, id), 2);
-    slurp(pth_path(dir, "g"), buf, sizeof(buf));
+    pth_slurp(pth_path(dir, "g"), buf, sizeof(buf));
     ASSERT(strcmp(buf, "data") == 0);
     ASSERT_EQ(PT.link(fs, ctx, id, ROOT, "g", &e), -EEXIST);
     ASSERT_EQ(PT.link(fs, ctx, ROOT, ROOT, "h", &e), -EPERM); /* a dir */
@@ -550,7 +486,7 @@ TEST(readdir_and_readdirplus)
     /* a file's fh is not a directory's */
     {
         int64_t id = pth_lookup(fs, ROOT, "f0");
-        uint64_t fh = open_file(fs, (uint64_t)id, O_RDONLY);
+        uint64_t fh = pth_open(fs, (uint64_t)id, O_RDONLY);
         struct fs_dirbuf *db = calloc(1, sizeof(*db));
 
         ASSERT(db != NULL);
@@ -577,16 +513,16 @@ TEST(statfs_fallocate_lseek_copy_file_range)
     ASSERT_GT(sfs.bsize, 0);
     ASSERT_GE(sfs.namelen, 255);
 
-    fha = create_file(fs, ROOT, "a", 0644, &a);
+    fha = pth_create(fs, ROOT, "a", 0644, &a);
     ASSERT_OK(PT.fallocate(fs, ctx, a, fha, 0, 65536, 0));
-    ASSERT_EQ(attr_of(fs, a).size, 65536);
+    ASSERT_EQ(pth_attr(fs, a).size, 65536);
     ASSERT_OK(PT.fallocate(fs, ctx, a, fha, 0, 1 << 20, FALLOC_FL_KEEP_SIZE));
-    ASSERT_EQ(attr_of(fs, a).size, 65536);
+    ASSERT_EQ(pth_attr(fs, a).size, 65536);
     ASSERT_EQ(PT.fallocate(fs, ctx, a, fha, ~0ull, 1, 0), -EINVAL);
 
-    fhb = create_file(fs, ROOT, "b", 0644, &b);
-    write_str(fs, b, fhb, 0, "data");
-    write_str(fs, b, fhb, 1 << 20, "more");
+    fhb = pth_create(fs, ROOT, "b", 0644, &b);
+    pth_write(fs, b, fhb, 0, "data");
+    pth_write(fs, b, fhb, 1 << 20, "more");
     ASSERT_OK(PT.lseek(fs, ctx, b, fhb, 0, SEEK_END, &off));
     ASSERT_EQ(off, (1 << 20) + 4);
     ASSERT_OK(PT.lseek(fs, ctx, b, fhb, 0, SEEK_DATA, &off));
@@ -598,7 +534,7 @@ TEST(statfs_fallocate_lseek_copy_file_range)
 
     rc = (int)PT.copy_file_range(fs, ctx, b, fhb, 1, a, fha, 10, 3, 0);
     ASSERT_EQ(rc, 3);
-    slurp(pth_path(dir, "a"), buf, 14);
+    pth_slurp(pth_path(dir, "a"), buf, 14);
     ASSERT(memcmp(buf + 10, "ata", 3) == 0);
     ASSERT_EQ(PT.copy_file_range(fs, ctx, b, fhb, 0, a, fha, 0, 3, 1), -EINVAL);
     ASSERT_EQ(PT.copy_file_range(fs, ctx, b, fha, 0, a, fhb, 0, 3, 0), -EBADF);
@@ -625,305 +561,13 @@ TEST(tmpfile_then_link)
     }
     ASSERT_OK(rc);
     ASSERT_EQ(e.attr.nlink, 0);
-    write_str(fs, e.nodeid, o.fh, 0, "tmp");
+    pth_write(fs, e.nodeid, o.fh, 0, "tmp");
     ASSERT_OK(PT.link(fs, ctx, e.nodeid, ROOT, "kept", &e2));
     ASSERT_EQ(e2.nodeid, e.nodeid);
     ASSERT_EQ(e2.attr.nlink, 1);
-    slurp(pth_path(dir, "kept"), buf, sizeof(buf));
+    pth_slurp(pth_path(dir, "kept"), buf, sizeof(buf));
     ASSERT(strcmp(buf, "tmp") == 0);
     ASSERT_OK(PT.release(fs, ctx, e.nodeid, o.fh, 0, 0, 0));
-    pt_destroy(fs);
-}
-
-static struct fuse_file_lock lock_of(uint32_t type, uint64_t start,
-                                     uint64_t end)
-{
-    struct fuse_file_lock lk = {.start = start, .end = end, .type = type};
-
-    return lk;
-}
-
-TEST(posix_locks_per_owner)
-{
-    const char *dir;
-    struct pt_fs *fs = pth_fs(NULL, &dir);
-    struct fuse_file_lock lk, out;
-    uint64_t id, fh;
-
-    fh = create_file(fs, ROOT, "f", 0644, &id);
-    lk = lock_of(F_WRLCK, 0, 99);
-    ASSERT_OK(PT.setlk(fs, ctx, id, fh, 1, &lk, 0, false));
-    /* the same owner may take it again; another may not */
-    ASSERT_OK(PT.setlk(fs, ctx, id, fh, 1, &lk, 0, false));
-    ASSERT_EQ(PT.setlk(fs, ctx, id, fh, 2, &lk, 0, false), -EAGAIN);
-    memset(&out, 0, sizeof(out));
-    lk = lock_of(F_RDLCK, 50, 60);
-    ASSERT_OK(PT.getlk(fs, ctx, id, fh, 2, &lk, &out));
-    ASSERT_EQ(out.type, F_WRLCK);
-    ASSERT_EQ(out.start, 0);
-    ASSERT_EQ(out.end, 99);
-    /* a range beyond the lock is free */
-    lk = lock_of(F_WRLCK, 100, 200);
-    ASSERT_OK(PT.setlk(fs, ctx, id, fh, 2, &lk, 0, false));
-    /* a close by owner 1 (FLUSH) drops its locks */
-    ASSERT_OK(PT.flush(fs, ctx, id, fh, 1));
-    lk = lock_of(F_WRLCK, 0, 99);
-    ASSERT_OK(PT.setlk(fs, ctx, id, fh, 2, &lk, 0, true));
-    lk = lock_of(F_RDLCK, 0, 10);
-    ASSERT_OK(PT.getlk(fs, ctx, id, fh, 2, &lk, &out));
-    ASSERT_EQ(out.type, F_UNLCK);
-    lk = lock_of(F_UNLCK, 0, ~0ull);
-    ASSERT_OK(PT.setlk(fs, ctx, id, fh, 2, &lk, 0, false));
-    lk = lock_of(7, 0, 1);
-    ASSERT_EQ(PT.setlk(fs, ctx, id, fh, 2, &lk, 0, false), -EINVAL);
-    lk = lock_of(F_RDLCK, 10, 5);
-    ASSERT_EQ(PT.getlk(fs, ctx, id, fh, 2, &lk, &out), -EINVAL);
-    ASSERT_OK(PT.release(fs, ctx, id, fh, 0, 0, 0));
-    pt_destroy(fs);
-}
-
-TEST(flock_per_open_file)
-{
-    const char *dir;
-    struct pt_fs *fs = pth_fs(NULL, &dir);
-    struct fuse_file_lock ex = lock_of(F_WRLCK, 0, 0);
-    uint64_t id, fh1, fh2;
-
-    fh1 = create_file(fs, ROOT, "f", 0644, &id);
-    fh2 = open_file(fs, id, O_RDONLY);
-    ASSERT_OK(PT.setlk(fs, ctx, id, fh1, 1, &ex, FUSE_LK_FLOCK, false));
-    ASSERT_EQ(PT.setlk(fs, ctx, id, fh2, 1, &ex, FUSE_LK_FLOCK, false),
-              -EAGAIN);
-    ASSERT_OK(PT.release(fs, ctx, id, fh1, 0, FUSE_RELEASE_FLOCK_UNLOCK, 1));
-    ASSERT_OK(PT.setlk(fs, ctx, id, fh2, 1, &ex, FUSE_LK_FLOCK, true));
-    ASSERT_OK(PT.release(fs, ctx, id, fh2, 0, FUSE_RELEASE_FLOCK_UNLOCK, 1));
-    pt_destroy(fs);
-}
-
-static void make_files(const char *dir, unsigned int n)
-{
-    char name[4200];
-    unsigned int i;
-    int fd;
-
-    for (i = 0; i < n; i++) {
-        snprintf(name, sizeof(name), "%s/f%05u", dir, i);
-        fd = open(name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-        ASSERT_GE(fd, 0);
-        close(fd);
-    }
-}
-
-#define MANY 3000
-
-TEST(file_handles_keep_no_fd_per_inode)
-{
-    struct pt_options opt;
-    const char *dir;
-    struct pt_fs *fs = NULL;
-    char name[16], buf[4];
-    struct iovec iov = {buf, sizeof(buf)};
-    int before, after, rc;
-    unsigned int i;
-    int64_t id = 0;
-    uint64_t fh;
-
-    pt_options_default(&opt);
-    opt.inode_file_handles = PT_FH_MANDATORY;
-    snprintf(name, sizeof(name), "share");
-    {
-        char path[4096];
-
-        snprintf(path, sizeof(path), "%s/share", test_tmpdir());
-        ASSERT_OK(mkdir(path, 0755));
-        make_files(path, MANY);
-        rc = pt_create(path, &opt, &fs);
-        if (rc == -EOPNOTSUPP || rc == -EPERM) {
-            TEST_SKIP("file handles cannot be made or opened here");
-        }
-        ASSERT_OK(rc);
-        dir = path;
-        before = test_count_fds();
-        for (i = 0; i < MANY; i++) {
-            snprintf(name, sizeof(name), "f%05u", i);
-            id = pth_lookup(fs, ROOT, name);
-            ASSERT_GT(id, 1);
-        }
-        after = test_count_fds();
-        ASSERT_EQ(pt_inode_count(fs), MANY + 1);
-        ASSERT_LE(after - before, 2);
-        ASSERT_LE(pt_inode_fd_count(fs), 1); /* the root's */
-        /* and the inodes work */
-        pth_write_file(pth_path(dir, "f00007"), "abc");
-        id = pth_lookup(fs, ROOT, "f00007");
-        ASSERT_EQ(attr_of(fs, (uint64_t)id).size, 3);
-        fh = open_file(fs, (uint64_t)id, O_RDONLY);
-        ASSERT_EQ(PT.read(fs, ctx, (uint64_t)id, fh, 0, &iov, 1), 3);
-        ASSERT_OK(PT.release(fs, ctx, (uint64_t)id, fh, 0, 0, 0));
-        pt_destroy(fs);
-
-        /* the same tree without handles: one fd per inode (the contrast
-         * shows the count above measures what it claims) */
-        opt.inode_file_handles = PT_FH_NEVER;
-        ASSERT_OK(pt_create(path, &opt, &fs));
-        before = test_count_fds();
-        for (i = 0; i < MANY; i++) {
-            snprintf(name, sizeof(name), "f%05u", i);
-            ASSERT_GT(pth_lookup(fs, ROOT, name), 1);
-        }
-        after = test_count_fds();
-        ASSERT_GE(after - before, MANY);
-        pt_destroy(fs);
-    }
-}
-
-TEST(creates_as_the_caller)
-{
-    const char *dir;
-    struct pt_fs *fs;
-    struct fs_ctx c = {.uid = 1234, .gid = 5678, .pid = 9, .umask = 022};
-    struct fuse_entry_out e;
-    struct fuse_open_out o;
-    gid_t extra = 4242;
-    char sub[4096];
-
-    if (geteuid() != 0) {
-        TEST_SKIP("switching credentials needs root");
-    }
-    fs = pth_fs(NULL, &dir);
-    ASSERT_OK(chmod(dir, 0777));
-    memset(&e, 0, sizeof(e));
-    ASSERT_OK(PT.mkdir(fs, &c, ROOT, "d", 0777, &e));
-    ASSERT_EQ(e.attr.uid, 1234);
-    ASSERT_EQ(e.attr.gid, 5678);
-    ASSERT_EQ(e.attr.mode, S_IFDIR | 0755); /* umask 022 applied */
-    ASSERT_OK(PT.create(fs, &c, ROOT, "f", S_IFREG | 0666, O_RDWR, 0, &e, &o));
-    ASSERT_EQ(e.attr.uid, 1234);
-    ASSERT_EQ(e.attr.mode, S_IFREG | 0644);
-    ASSERT_OK(PT.release(fs, &c, e.nodeid, o.fh, 0, 0, 0));
-    ASSERT_OK(PT.symlink(fs, &c, ROOT, "l", "t", &e));
-    ASSERT_EQ(e.attr.uid, 1234);
-    /* the thread is root again */
-    ASSERT_EQ(geteuid(), 0);
-    ASSERT_EQ(getegid(), 0);
-
-    /* the host checks the caller's rights: a root-owned 0755 directory */
-    snprintf(sub, sizeof(sub), "%s/rootdir", dir);
-    ASSERT_OK(mkdir(sub, 0755));
-    e.nodeid = (uint64_t)pth_lookup(fs, ROOT, "rootdir");
-    ASSERT_EQ(PT.mkdir(fs, &c, e.nodeid, "x", 0755, &e), -EACCES);
-
-    /* the daemon's supplementary groups lend the caller nothing */
-    snprintf(sub, sizeof(sub), "%s/groupdir", dir);
-    ASSERT_OK(mkdir(sub, 0770));
-    ASSERT_OK(chown(sub, 0, extra));
-    ASSERT_OK(chmod(sub, 0770));
-    ASSERT_OK(setgroups(1, &extra));
-    e.nodeid = (uint64_t)pth_lookup(fs, ROOT, "groupdir");
-    c.uid = 0; /* root in the guest, but of another group */
-    ASSERT_OK(PT.access(fs, &c, e.nodeid, W_OK)); /* root: capabilities */
-    c.uid = 1234;
-    ASSERT_EQ(PT.access(fs, &c, e.nodeid, W_OK), -EACCES);
-    ASSERT_EQ(PT.mkdir(fs, &c, e.nodeid, "x", 0755, &e), -EACCES);
-    c.gid = extra; /* the caller's own group does count */
-    ASSERT_OK(PT.access(fs, &c, e.nodeid, W_OK | X_OK));
-    pt_destroy(fs);
-}
-
-TEST(readonly_refuses_changes)
-{
-    struct pt_options opt;
-    const char *dir;
-    struct pt_fs *fs;
-    struct fuse_entry_out e;
-    struct fuse_open_out o;
-    struct fuse_setattr_in in = {.valid = FATTR_MODE, .mode = 0600};
-    struct fuse_attr_out a;
-    int64_t id;
-
-    pt_options_default(&opt);
-    opt.readonly = true;
-    fs = pth_fs(&opt, &dir);
-    pth_write_file(pth_path(dir, "f"), "x");
-    id = pth_lookup(fs, ROOT, "f");
-    ASSERT_EQ(PT.create(fs, ctx, ROOT, "g", S_IFREG | 0600, O_RDWR, 0, &e, &o),
-              -EROFS);
-    ASSERT_EQ(PT.mkdir(fs, ctx, ROOT, "d", 0700, &e), -EROFS);
-    ASSERT_EQ(PT.unlink(fs, ctx, ROOT, "f"), -EROFS);
-    ASSERT_EQ(PT.rename(fs, ctx, ROOT, "f", ROOT, "g", 0), -EROFS);
-    ASSERT_EQ(PT.open(fs, ctx, (uint64_t)id, O_WRONLY, 0, &o), -EROFS);
-    ASSERT_EQ(PT.open(fs, ctx, (uint64_t)id, O_RDONLY | O_TRUNC, 0, &o),
-              -EROFS);
-    ASSERT_EQ(PT.setattr(fs, ctx, (uint64_t)id, &in, &a), -EROFS);
-    ASSERT_OK(PT.open(fs, ctx, (uint64_t)id, O_RDONLY, 0, &o));
-    ASSERT_OK(PT.release(fs, ctx, (uint64_t)id, o.fh, 0, 0, 0));
-    pt_destroy(fs);
-}
-
-TEST(cache_modes_and_init)
-{
-    struct pt_options opt;
-    struct fuse_entry_out e;
-    struct fuse_open_out o;
-    struct fs_init in;
-    const char *dir;
-    struct pt_fs *fs;
-    int64_t id;
-
-    pt_options_default(&opt);
-    opt.cache = PT_CACHE_NEVER;
-    fs = pth_fs(&opt, &dir);
-    pth_write_file(pth_path(dir, "f"), "x");
-    e = entry_of(fs, ROOT, "f");
-    ASSERT_EQ(e.entry_valid, 0);
-    ASSERT_EQ(e.attr_valid, 0);
-    ASSERT_OK(PT.open(fs, ctx, e.nodeid, O_RDONLY, 0, &o));
-    ASSERT(o.open_flags & FOPEN_DIRECT_IO);
-    memset(&in, 0, sizeof(in));
-    in.want = in.kernel_flags = FUSE_WRITEBACK_CACHE | FUSE_DO_READDIRPLUS |
-                                FUSE_POSIX_LOCKS | FUSE_FLOCK_LOCKS |
-                                FUSE_SUBMOUNTS | FUSE_ASYNC_READ;
-    ASSERT_OK(PT.init(fs, &in));
-    ASSERT_EQ(in.want & FUSE_WRITEBACK_CACHE, 0);
-    ASSERT_EQ(in.want & FUSE_SUBMOUNTS, 0);
-    ASSERT(in.want & FUSE_DO_READDIRPLUS);
-    ASSERT(in.want & FUSE_POSIX_LOCKS);
-    ASSERT(in.want & FUSE_ASYNC_READ);
-    pt_destroy(fs);
-
-    opt.cache = PT_CACHE_ALWAYS;
-    opt.writeback = true;
-    opt.readdirplus = false;
-    opt.posix_locks = false;
-    fs = pt_fs_from_share(&opt, dir);
-    e = entry_of(fs, ROOT, "f");
-    ASSERT_EQ(e.entry_valid, 86400);
-    ASSERT_OK(PT.open(fs, ctx, e.nodeid, O_WRONLY | O_APPEND, 0, &o));
-    ASSERT(o.open_flags & FOPEN_KEEP_CACHE);
-    ASSERT_EQ(o.open_flags & FOPEN_DIRECT_IO, 0);
-    in.want = in.kernel_flags;
-    ASSERT_OK(PT.init(fs, &in));
-    ASSERT(in.want & FUSE_WRITEBACK_CACHE);
-    ASSERT_EQ(in.want & (FUSE_DO_READDIRPLUS | FUSE_POSIX_LOCKS), 0);
-    {
-        struct fs_dirbuf *db = calloc(1, sizeof(*db));
-        struct fuse_file_lock lk = lock_of(F_RDLCK, 0, 1);
-
-        ASSERT(db != NULL);
-        pth_dirbuf_init(db, 4, true);
-        ASSERT_EQ(PT.readdirplus(fs, ctx, ROOT, 0, 0, db), -ENOSYS);
-        ASSERT_EQ(PT.setlk(fs, ctx, e.nodeid, o.fh, 1, &lk, 0, false), -ENOSYS);
-        free(db);
-    }
-    /* DESTROY forgets every node and handle; the root stays */
-    id = (int64_t)e.nodeid;
-    PT.destroy(fs);
-    ASSERT_EQ(pt_inode_count(fs), 1);
-    ASSERT_EQ(
-        PT.getattr(fs, ctx, (uint64_t)id, NULL, &(struct fuse_attr_out){0}),
-        -ENOENT);
-    ASSERT_EQ(PT.release(fs, ctx, (uint64_t)id, o.fh, 0, 0, 0), -EBADF);
-    ASSERT_GT(pth_lookup(fs, ROOT, "f"), 1);
     pt_destroy(fs);
 }
 
@@ -933,7 +577,4 @@ TEST_MAIN(T(lookup_counts_and_forget),
           T(setattr_mode_size_times_and_fh), T(mkdir_rmdir_unlink),
           T(rename_and_rename2_flags), T(link_counts_one_more_lookup),
           T(symlink_and_readlink), T(xattrs), T(readdir_and_readdirplus),
-          T(statfs_fallocate_lseek_copy_file_range), T(tmpfile_then_link),
-          T(posix_locks_per_owner), T(flock_per_open_file),
-          T(file_handles_keep_no_fd_per_inode), T(creates_as_the_caller),
-          T(readonly_refuses_changes), T(cache_modes_and_init))
+          T(statfs_fallocate_lseek_copy_file_range), T(tmpfile_then_link))
