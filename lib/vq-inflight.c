@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vq-inflight.h"
@@ -105,8 +106,8 @@ int vq_inflight_create(struct vq_inflight_map *map, unsigned int num_queues,
         rc = -errno;
         goto fail;
     }
-    /* The frontend may not shrink it under our mapping (SIGBUS). */
-    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
+    /* Nobody may shrink it under a mapping (SIGBUS), nor change that. */
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
         rc = -errno;
         goto fail;
     }
@@ -129,11 +130,27 @@ int vq_inflight_map_fd(struct vq_inflight_map *map, int fd, uint64_t mmap_size,
 {
     size_t need = vq_inflight_size(num_queues, queue_size, packed);
     long page = sysconf(_SC_PAGESIZE);
+    struct stat st;
     void *base;
+    int seals;
 
     memset(map, 0, sizeof(*map));
     if (!need || mmap_size < need || mmap_size > SIZE_MAX || page <= 0 ||
         mmap_offset % (uint64_t)page || mmap_offset > INT64_MAX - mmap_size) {
+        return -EINVAL;
+    }
+    /*
+     * The file must hold the whole mapping and be sealed against
+     * shrinking (as the memfd of vq_inflight_create() and of other
+     * backends is): a frontend that could truncate it would make the
+     * device fault on its next store.
+     */
+    if (fstat(fd, &st) < 0) {
+        return -errno;
+    }
+    seals = fcntl(fd, F_GET_SEALS);
+    if ((uint64_t)st.st_size < mmap_offset + mmap_size || seals < 0 ||
+        !(seals & F_SEAL_SHRINK)) {
         return -EINVAL;
     }
     base = mmap(NULL, (size_t)mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,

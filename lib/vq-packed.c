@@ -439,6 +439,13 @@ static unsigned int pk_get_base(const struct vq *vq)
     unsigned int avail = vq->last_avail_idx | (vq->avail_wrap ? PK_WRAP : 0);
     unsigned int used = vq->used_idx | (vq->used_wrap ? PK_WRAP : 0);
 
+    /* Entries pushed and not flushed never reached the driver: the used
+     * position is where the first of them was to be published. */
+    if (vq->pending_used) {
+        used = vq->pending_first |
+               (vq->pending_first_flags & PK_F_USED ? PK_WRAP : 0);
+    }
+
     /* vhost-user "Vring descriptor indices for packed virtqueues". */
     return avail | used << 16;
 }

@@ -42,7 +42,7 @@ TEST(sizes)
 
 TEST(memfd)
 {
-    struct vq_inflight_map map, map2;
+    struct vq_inflight_map map, map2, map3;
     size_t size = vq_inflight_size(3, 100, true), i;
     const unsigned char *p;
     struct stat st;
@@ -55,7 +55,7 @@ TEST(memfd)
     ASSERT_EQ(st.st_size, size);
     ASSERT(fcntl(fd, F_GETFD) & FD_CLOEXEC);
     seals = fcntl(fd, F_GET_SEALS);
-    ASSERT(seals >= 0 && (seals & F_SEAL_SHRINK));
+    ASSERT(seals >= 0 && (seals & F_SEAL_SHRINK) && (seals & F_SEAL_SEAL));
     /* The frontend cannot shrink it under the device's mapping. */
     ASSERT(ftruncate(fd, 4096) < 0);
     for (p = map.base, i = 0; i < size; i++) {
@@ -72,6 +72,17 @@ TEST(memfd)
     ASSERT_EQ(vq_inflight_map_fd(&map2, fd, size, 0, 3, 200, true), -EINVAL);
     ASSERT_EQ(vq_inflight_map_fd(&map2, fd, size, 0, 3, 0, true), -EINVAL);
     ASSERT_OK(vq_inflight_map_fd(&map2, fd, size, 0, 3, 100, true));
+    /* A file that could be truncated under the mapping is refused. */
+    {
+        int plain = test_memfd("plain", size);
+
+        ASSERT_EQ(vq_inflight_map_fd(&map3, plain, size, 0, 3, 100, true),
+                  -EINVAL);
+        close(plain);
+    }
+    /* As is one shorter than the mapping. */
+    ASSERT_EQ(vq_inflight_map_fd(&map3, fd, size + 4096, 0, 3, 100, true),
+              -EINVAL);
     ((unsigned char *)map.base)[77] = 5;
     ASSERT_EQ(((unsigned char *)map2.base)[77], 5);
     vq_inflight_unmap(&map2);

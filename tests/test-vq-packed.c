@@ -469,6 +469,28 @@ TEST(vring_base_wrap)
     vqh_destroy(&h);
 }
 
+/* Entries pushed but not flushed were never published: the used half
+ * of the base stays where the first of them was to go. */
+TEST(vring_base_unflushed)
+{
+    struct popped p[2];
+    struct vqh h;
+
+    setup(&h, 4, false, false, false, 1);
+    one_round(&h, 1);
+    ASSERT_OK(add(&h, 1, 0, false, (void *)2));
+    ASSERT_OK(add(&h, 1, 0, false, (void *)3));
+    vq_driver_kick(h.drv);
+    ASSERT_EQ(pop(&h, &p[0]), 1);
+    ASSERT_EQ(pop(&h, &p[1]), 1);
+    vq_push(h.vq, &p[1].e, 0);
+    ASSERT_EQ(vq_get_base(h.vq), 0 | (2 | WRAP) << 16);
+    vq_flush(h.vq);
+    ASSERT_EQ(vq_get_base(h.vq), 0 | (3 | WRAP) << 16);
+    vq_elem_release(&p[0].e);
+    vqh_destroy(&h);
+}
+
 /* Bases outside the ring are refused at start. */
 TEST(vring_base_bad)
 {
@@ -520,4 +542,4 @@ TEST_MAIN(T(size1_notify), T(size1_event_idx_indirect), T(size2_event_idx),
           T(size32767_event_idx_poll), T(out_of_order),
           T(batch_visible_at_flush), T(notify_flags), T(notify_event_idx),
           T(kick_flags), T(kick_event_idx), T(vring_base_wrap),
-          T(vring_base_bad), T(chain_across_regions))
+          T(vring_base_unflushed), T(vring_base_bad), T(chain_across_regions))

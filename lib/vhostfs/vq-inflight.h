@@ -114,7 +114,8 @@ struct vq_inflight_map {
 /**
  * vq_inflight_create() - GET_INFLIGHT_FD: a new zeroed buffer for
  * @num_queues queues of @queue_size entries, in a memfd (MFD_CLOEXEC |
- * MFD_ALLOW_SEALING, shrinking sealed away), mapped into @map.
+ * MFD_ALLOW_SEALING; sealed against shrinking, growing and more seals),
+ * mapped into @map.
  *
  * Returns the memfd (the caller owns it) or -EINVAL, -ENOMEM, or the
  * memfd_create()/ftruncate()/mmap() error; on failure @map is empty.
@@ -126,8 +127,11 @@ int vq_inflight_create(struct vq_inflight_map *map, unsigned int num_queues,
  * vq_inflight_map_fd() - SET_INFLIGHT_FD: map the buffer the frontend
  * hands back: @mmap_size bytes of @fd from @mmap_offset, which must hold
  * @num_queues regions of vq_inflight_queue_size(@queue_size, @packed).
- * @fd is borrowed (the caller closes it; the mapping keeps the file).
- * Returns 0, -EINVAL (sizes that do not fit) or the mmap() error.
+ * The file must be that long and sealed against shrinking (as every
+ * backend's buffer is), or a frontend could truncate it under the
+ * mapping.  @fd is borrowed (the caller closes it; the mapping keeps the
+ * file).  Returns 0, -EINVAL (sizes that do not fit, a file too short or
+ * not sealed) or the fstat()/mmap() error.
  */
 int vq_inflight_map_fd(struct vq_inflight_map *map, int fd, uint64_t mmap_size,
                        uint64_t mmap_offset, unsigned int num_queues,
