@@ -149,7 +149,7 @@ static int dpk_add(struct vq_driver *d, const struct vq_buf *out,
         for (k = 0; k < total; k++) {
             const struct vq_buf *b = k < nout ? &out[k] : &in[k - nout];
 
-            /* 2.8.13: the id goes in every descriptor (the device reads
+            /* 2.8.6: the id goes in every descriptor (the device reads
              * the last one's). */
             put_desc(&pdesc(d)[pos], b->gpa, b->len, id);
             f = (k < nout ? 0 : VRING_DESC_F_WRITE) |
@@ -257,7 +257,7 @@ static int dpk_get_used(struct vq_driver *d, uint32_t *len, void **token)
     d->free_head = id;
     d->num_free += n;
     d->inflight--;
-    /* 2.8.7: skip the rest of the buffer's descriptors. */
+    /* 2.8.6: skip the rest of the buffer's descriptors. */
     dpk_advance(d, &d->last_used_idx, &d->used_wrap, n);
     if (d->cfg.event_idx && !d->cb_disabled) {
         /* Ask for a call at the next used descriptor; the barrier orders

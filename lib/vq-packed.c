@@ -279,7 +279,7 @@ static int pk_pop(struct vq *vq, struct vq_elem *elem)
             break;
         }
     }
-    /* 2.8.13: the buffer id is in the last descriptor of the list. */
+    /* 2.8.6: the buffer id is in the last descriptor of the list. */
     if (pk_finish(vq, elem, d.id, k + 1) < 0) {
         return -EIO;
     }
@@ -313,11 +313,11 @@ static void pk_push(struct vq *vq, const struct vq_elem *elem, uint32_t len)
         vq_mark_broken(vq, "inflight region corrupt");
         return;
     }
-    /* 2.8.4: WRITE in a used descriptor says whether len means anything. */
+    /* 2.8.3: WRITE in a used descriptor says whether len means anything. */
     if (len) {
         flags |= VRING_DESC_F_WRITE;
     }
-    /* 2.8.6: the used descriptor carries the buffer id and bytes written. */
+    /* 2.8.4, 2.8.6: one used descriptor per list: its id, bytes written. */
     vq_store16(&ud->id, elem->id);
     vq_store32(&ud->len, len);
     if (vq->pending_used == 0) {
@@ -326,8 +326,8 @@ static void pk_push(struct vq *vq, const struct vq_elem *elem, uint32_t len)
         vq->pending_first_flags = flags;
     } else {
         /*
-         * 2.8.21 (device side of "Updating flags"): id and len visible
-         * before flags.  The driver reads this slot only after the
+         * 2.8.22: the driver reads flags, then (read barrier) id and
+         * len, so they go first.  It looks at this slot only after the
          * batch's first one, which pk_flush() stores last.
          */
         vq_smp_wmb();
@@ -348,9 +348,9 @@ static void pk_flush(struct vq *vq)
         vq_inflight_packed_used(q, vq->used_idx, vq->used_wrap);
     }
     /*
-     * 2.8.21: every used descriptor of the batch (id, len, and the later
-     * ones' flags) is visible before the first one's flags, which hands
-     * the whole batch to the driver.
+     * 2.8.9, 2.8.22: every used descriptor of the batch (id, len, and
+     * the later ones' flags) is visible before the first one's flags,
+     * which hand the whole batch to the driver at once.
      */
     vq_smp_wmb();
     vq_store16(&vq->pdesc[vq->pending_first].flags, vq->pending_first_flags);
@@ -370,10 +370,10 @@ static bool pk_need_notify(struct vq *vq)
     uint16_t flags, off_wrap;
 
     /*
-     * 2.8.22 (driver side's mirror): the used flags must be visible
-     * before the driver event suppression structure is read, or a driver
-     * that just enabled notifications and re-checked the ring could be
-     * missed: a store->load order, so a full barrier.
+     * 2.8.10, 2.8.22: the used flags must be visible before the driver
+     * event suppression structure is read, or a driver that has just
+     * enabled notifications and re-checked the ring (with a full barrier
+     * between) could be missed by both: store -> load, a full barrier.
      */
     vq_smp_mb();
     flags = vq_load16(&vq->pdriver->flags) & 3;
@@ -386,7 +386,7 @@ static bool pk_need_notify(struct vq *vq)
     if (flags != VRING_PACKED_EVENT_FLAG_DESC || !vq->event_idx || !valid) {
         return true;
     }
-    /* The driver writes off_wrap before flags: read them in that order. */
+    /* The driver writes off_wrap, then flags: read flags, then off_wrap. */
     vq_smp_rmb();
     off_wrap = vq_load16(&vq->pdriver->off_wrap);
     if ((off_wrap & ~PK_WRAP) >= vq->num) {
