@@ -13,6 +13,10 @@
  * as VHU_E_REQ_HANDLER with that errno); any other value reads as EIO.
  * Without REPLY_ACK nothing comes back and a sent request counts as done
  * (FS_IO then returns 0).
+ *
+ * Once a request is on the wire, any failure to read its ack (EOF, a
+ * socket error, a receive timeout, a partial or garbled ack) breaks the
+ * channel: a late ack must never be taken for the ack of a later request.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -112,12 +116,24 @@ static int64_t send_req(struct vhu_breq *b, uint32_t request,
     }
     rc = vhu_send(b->fd, request, b->reply_ack ? VHU_FLAG_NEED_REPLY : 0,
                   payload, size, &fd, fd >= 0 ? 1 : 0);
-    if (rc == 0 && b->reply_ack) {
+    if (rc < 0) {
+        /* SOCKET_RETRY: nothing went out, the channel is still in step. */
+        if (vhu_err_kind(rc) != VHU_E_SOCKET_RETRY) {
+            b->broken = true;
+        }
+    } else if (b->reply_ack) {
         rc = recv_ack(b, request, &v);
-    }
-    /* A lost or garbled ack leaves the channel out of step. */
-    if (rc < 0 && vhu_err_kind(rc) != VHU_E_SOCKET_RETRY) {
-        b->broken = true;
+        /*
+         * The request went out: an ack that did not come (yet) or came
+         * garbled leaves the channel out of step, whatever the error.  A
+         * wait that SO_RCVTIMEO ended is not a reason to retry.
+         */
+        if (rc < 0) {
+            b->broken = true;
+            if (vhu_err_kind(rc) == VHU_E_SOCKET_RETRY) {
+                rc = VHU_ERR(VHU_E_SOCKET_BROKEN, ETIMEDOUT);
+            }
+        }
     }
     pthread_mutex_unlock(&b->lock);
     if (rc < 0) {

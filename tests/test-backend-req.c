@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -370,6 +372,41 @@ TEST(no_reply_ack)
     ASSERT_EQ(test_count_fds(), nfds);
 }
 
+/*
+ * A frontend that does not answer: a receive timeout on the channel bounds
+ * the wait, and the ack that comes late must not be taken for the ack of
+ * the next request.
+ */
+TEST(late_ack_breaks_channel)
+{
+    struct vhu_fs_backend_msg m = {.len = {0x1000}};
+    struct timeval tv = {.tv_sec = 0, .tv_usec = 1000};
+    struct vhu_breq *b;
+    struct vhu_msg req;
+    uint64_t zero = 0;
+    int sv[2], fds[VHU_MAX_FDS], rc;
+    unsigned int n;
+    int nfds = test_count_fds();
+
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    ASSERT_EQ(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+    ASSERT_OK(vhu_breq_new(&b, sv[0], true, VHU_DIALECT_FS_CACHE));
+    rc = vhu_breq_fs_sync(b, &m);
+    ASSERT_ERR_KIND(rc, VHU_E_SOCKET_BROKEN);
+    ASSERT_EQ(vhu_err_errno(rc), -ETIMEDOUT);
+    /* The frontend answers after all. */
+    ASSERT_OK(vhu_recv(sv[1], &req, fds, &n));
+    ASSERT_EQ(n, 0);
+    ASSERT_EQ(req.hdr.request, VHU_BREQ_FS_SYNC);
+    ASSERT_OK(vhu_send(sv[1], VHU_BREQ_FS_SYNC, VHU_FLAG_REPLY, &zero,
+                       sizeof(zero), NULL, 0));
+    /* That ack is not the next request's: the channel stays broken. */
+    ASSERT_ERR_KIND(vhu_breq_fs_sync(b, &m), VHU_E_SOCKET_BROKEN);
+    vhu_breq_free(b);
+    close(sv[1]);
+    ASSERT_EQ(test_count_fds(), nfds);
+}
+
 #define SENDERS 4
 #define ROUNDS  200
 
@@ -425,4 +462,5 @@ TEST(concurrent_senders)
 
 TEST_MAIN(T(fs_map_with_fd), T(fs_unmap_and_sync), T(fs_io_count),
           T(shmem_round_trip), T(refused_map), T(wrong_dialect),
-          T(handler_refuses_unknown), T(no_reply_ack), T(concurrent_senders))
+          T(handler_refuses_unknown), T(no_reply_ack),
+          T(late_ack_breaks_channel), T(concurrent_senders))

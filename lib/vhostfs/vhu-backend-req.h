@@ -8,6 +8,14 @@
  * request and its ack together.  With REPLY_ACK negotiated each request is
  * sent with NEED_REPLY and the call waits for the ack; the frontend's
  * reply is checked as hostile input.  Fds passed in are borrowed.
+ * vhu_breq_free() must not run while a call is in progress.
+ *
+ * A frontend that never answers blocks the waiting call, and through the
+ * mutex every other sender, until the frontend closes the channel.  To
+ * bound the wait, set SO_RCVTIMEO on @fd before vhu_breq_new(): a wait
+ * that runs out fails with VHU_E_SOCKET_BROKEN (ETIMEDOUT).  Any failure
+ * after a request went out (no ack, a late, garbled or partial one) marks
+ * the channel broken: every later call fails with VHU_E_SOCKET_BROKEN.
  */
 #ifndef VHOSTFS_VHU_BACKEND_REQ_H
 #define VHOSTFS_VHU_BACKEND_REQ_H
