@@ -126,7 +126,7 @@ static void grow_buckets(struct pt_itable *t)
     for (i = 1; i < t->nslots; i++) {
         struct pt_inode *ino = slot(t, i);
 
-        if (ino->used) {
+        if (ino->used && ino->hashed) {
             uint32_t h = key_hash(ino->dev, ino->ino, ino->mnt_id) & (n - 1);
 
             ino->hnext = b[h];
@@ -194,6 +194,7 @@ static void publish(struct pt_itable *t, struct pt_inode *ino)
     ino->hnext = t->buckets[h];
     t->buckets[h] = ino->idx;
     ino->used = true;
+    ino->hashed = true;
     t->count++;
     if (ino->fd >= 0) {
         t->nfds++;
@@ -214,12 +215,13 @@ static void unpublish(struct pt_itable *t, struct pt_inode *ino,
     uint32_t h = key_hash(ino->dev, ino->ino, ino->mnt_id) & (t->nbuckets - 1);
     uint32_t *p = &t->buckets[h];
 
-    while (*p && *p != ino->idx) {
+    while (ino->hashed && *p && *p != ino->idx) {
         p = &slot(t, *p)->hnext;
     }
-    if (*p) {
+    if (ino->hashed && *p) {
         *p = ino->hnext;
     }
+    ino->hashed = false;
     if (ino->fd >= 0) {
         t->nfds--;
     }
@@ -331,6 +333,50 @@ static struct file_handle *make_handle(int fd, int *err)
     return fh;
 }
 
+static bool same_handle(const struct file_handle *a,
+                        const struct file_handle *b)
+{
+    return a->handle_type == b->handle_type &&
+           a->handle_bytes == b->handle_bytes &&
+           memcmp(a->f_handle, b->f_handle, a->handle_bytes) == 0;
+}
+
+/* Called with t->lock held: take @ino off the hash, keep the slot. */
+static void unhash(struct pt_itable *t, struct pt_inode *ino)
+{
+    uint32_t h = key_hash(ino->dev, ino->ino, ino->mnt_id) & (t->nbuckets - 1);
+    uint32_t *p = &t->buckets[h];
+
+    while (*p && *p != ino->idx) {
+        p = &slot(t, *p)->hnext;
+    }
+    if (*p) {
+        *p = ino->hnext;
+        ino->hnext = 0;
+    }
+    ino->hashed = false;
+}
+
+/*
+ * Called with t->lock held: the live inode with this key, if it is the
+ * file @fh names.  An inode kept as a handle does not pin the host inode:
+ * once the file is deleted, the filesystem may give its number to a new
+ * file, whose handle differs (generation).  The old node stays for the
+ * guest (-ESTALE) but is no longer found by its key.
+ */
+static struct pt_inode *find_same(struct pt_itable *t, uint64_t dev,
+                                  uint64_t ino_nr, uint64_t mnt_id,
+                                  const struct file_handle *fh)
+{
+    struct pt_inode *ino = find(t, dev, ino_nr, mnt_id);
+
+    if (ino && ino->fh && fh && !same_handle(ino->fh, fh)) {
+        unhash(t, ino);
+        return NULL;
+    }
+    return ino;
+}
+
 int pt_inode_intern(struct pt_fs *fs, int fd, const struct statx *stx,
                     struct pt_inode **out)
 {
@@ -338,45 +384,38 @@ int pt_inode_intern(struct pt_fs *fs, int fd, const struct statx *stx,
     uint64_t dev = key_dev(stx), mnt_id = key_mnt(stx);
     struct file_handle *fh = NULL;
     struct pt_inode *ino;
-    int mount_fd = -1, rc;
-
-    pthread_mutex_lock(&t->lock);
-    ino = find(t, dev, stx->stx_ino, mnt_id);
-    if (ino) {
-        rc = take(ino);
-        pthread_mutex_unlock(&t->lock);
-        close(fd);
-        *out = rc < 0 ? NULL : ino;
-        return rc;
-    }
-    pthread_mutex_unlock(&t->lock);
+    int mount_fd = -1, rc = 0;
 
     if (fs->use_handles) {
-        rc = 0;
         fh = make_handle(fd, &rc);
-        if (fh) {
-            mount_fd = pt_mount_fd(fs, mnt_id, fd, stx->stx_mode & S_IFMT);
-            if (mount_fd < 0) {
-                free(fh);
-                fh = NULL;
-                rc = -EOPNOTSUPP;
-            }
-        }
         if (!fh && fs->opts.inode_file_handles == PT_FH_MANDATORY) {
             close(fd);
             return rc < 0 ? rc : -EOPNOTSUPP;
         }
     }
+    pthread_mutex_lock(&t->lock);
+    ino = find_same(t, dev, stx->stx_ino, mnt_id, fh);
+    if (ino) {
+        goto found;
+    }
+    pthread_mutex_unlock(&t->lock);
+
+    if (fh) {
+        mount_fd = pt_mount_fd(fs, mnt_id, fd, stx->stx_mode & S_IFMT);
+        if (mount_fd < 0) {
+            free(fh);
+            fh = NULL;
+            if (fs->opts.inode_file_handles == PT_FH_MANDATORY) {
+                close(fd);
+                return -EOPNOTSUPP;
+            }
+        }
+    }
 
     pthread_mutex_lock(&t->lock);
-    ino = find(t, dev, stx->stx_ino, mnt_id); /* a racing lookup */
+    ino = find_same(t, dev, stx->stx_ino, mnt_id, fh); /* a racing lookup */
     if (ino) {
-        rc = take(ino);
-        pthread_mutex_unlock(&t->lock);
-        close(fd);
-        free(fh);
-        *out = rc < 0 ? NULL : ino;
-        return rc;
+        goto found;
     }
     rc = -ENOMEM;
     ino = alloc_slot(t, &rc);
@@ -403,6 +442,14 @@ int pt_inode_intern(struct pt_fs *fs, int fd, const struct statx *stx,
     }
     *out = ino;
     return 0;
+
+found:
+    rc = take(ino);
+    pthread_mutex_unlock(&t->lock);
+    close(fd);
+    free(fh);
+    *out = rc < 0 ? NULL : ino;
+    return rc;
 }
 
 int pt_inode_intern_held(struct pt_fs *fs, int fd, const struct statx *stx,

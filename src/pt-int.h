@@ -24,6 +24,10 @@
  * (and RENAME) can neither bring an outside inode in nor put a shared one
  * out; other mounts are told apart by their mount id, and announced to the
  * guest as submounts when asked.
+ *
+ * Not defended here: the host moving a directory that the guest holds out
+ * of the share (its fd then leads outside).  The daemon's sandbox (mount
+ * namespace with the share as its root) is the defence against that.
  */
 #ifndef VHOSTFS_PT_INT_H
 #define VHOSTFS_PT_INT_H
@@ -69,6 +73,7 @@ struct pt_inode {
     uint32_t hnext;   /* hash chain / free list: slot index, 0 = end */
     uint32_t idx;     /* own slot index */
     bool used;
+    bool hashed; /* found by its key (a stale handle's inode is not) */
     /* protected by plock_lock */
     pthread_mutex_t plock_lock;
     struct pt_plock *plocks;

@@ -20,8 +20,13 @@
 int pt_op_init(void *fsp, struct fs_init *in)
 {
     struct pt_fs *fs = fsp;
+    /*
+     * Not done here: POSIX ACL semantics, security contexts, DAX (the
+     * daemon's mapper), LOOKUP of ".." for handles the guest did not get
+     * from us (export), and killpriv v1 (suid cleared on every write).
+     */
     uint64_t drop = FUSE_POSIX_ACL | FUSE_SECURITY_CTX | FUSE_MAP_ALIGNMENT |
-                    FUSE_EXPORT_SUPPORT;
+                    FUSE_EXPORT_SUPPORT | FUSE_HANDLE_KILLPRIV;
 
 #ifdef FUSE_CREATE_SUPP_GROUP
     drop |= FUSE_CREATE_SUPP_GROUP;
@@ -29,7 +34,9 @@ int pt_op_init(void *fsp, struct fs_init *in)
 #ifdef FUSE_HAS_INODE_DAX
     drop |= FUSE_HAS_INODE_DAX;
 #endif
-    /* DAX goes through the daemon's mapper, not through this filesystem */
+#ifdef FUSE_PASSTHROUGH
+    drop |= FUSE_PASSTHROUGH;
+#endif
     if (!fs->opts.writeback) {
         drop |= FUSE_WRITEBACK_CACHE;
     }

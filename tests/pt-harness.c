@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -62,6 +63,13 @@ struct pt_fs *pth_fs(const struct pt_options *o, const char **dir)
         pt_options_default(&def);
         o = &def;
     }
+    def = *o;
+    /* PT_TEST_FILE_HANDLES=1: run the cases with file handles preferred */
+    if (getenv("PT_TEST_FILE_HANDLES") &&
+        def.inode_file_handles == PT_FH_NEVER) {
+        def.inode_file_handles = PT_FH_PREFER;
+    }
+    o = &def;
     snprintf(path, sizeof(path), "%s/share", test_tmpdir());
     if (mkdir(path, 0755) < 0) {
         test_fail(__FILE__, __LINE__, "mkdir %s: %s", path, strerror(errno));

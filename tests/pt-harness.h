@@ -42,7 +42,9 @@ void pth_dirbuf_init(struct fs_dirbuf *db, unsigned int room, bool plus);
 extern const struct fs_ctx pth_root_ctx;
 
 /* A fresh share under test_tmpdir() and a filesystem on it (fails the case
- * on error).  *@dir gets the share's path (static storage). */
+ * on error).  *@dir gets the share's path (static storage).  With
+ * PT_TEST_FILE_HANDLES set in the environment, inodes are kept as file
+ * handles where @o said never. */
 struct pt_fs *pth_fs(const struct pt_options *o, const char **dir);
 
 /* A filesystem on the existing directory @dir (fails the case on error). */

@@ -159,6 +159,66 @@ TEST(file_handles_keep_no_fd_per_inode)
     }
 }
 
+TEST(file_handles_tell_a_reused_inode_number_apart)
+{
+    struct pt_options opt;
+    struct fuse_attr_out a;
+    const char *dir;
+    struct pt_fs *fs;
+    struct stat st;
+    int64_t old, neu;
+    ino_t ino;
+    char name[16];
+    int i, rc;
+
+    pt_options_default(&opt);
+    opt.inode_file_handles = PT_FH_MANDATORY;
+    {
+        char path[4096];
+
+        snprintf(path, sizeof(path), "%s/share", test_tmpdir());
+        ASSERT_OK(mkdir(path, 0755));
+        rc = pt_create(path, &opt, &fs);
+        if (rc == -EOPNOTSUPP || rc == -EPERM) {
+            TEST_SKIP("file handles cannot be made or opened here");
+        }
+        ASSERT_OK(rc);
+        dir = path;
+        pth_write_file(pth_path(dir, "f"), "old");
+        ASSERT_OK(stat(pth_path(dir, "f"), &st));
+        ino = st.st_ino;
+        old = pth_lookup(fs, ROOT, "f");
+        ASSERT_GT(old, 1);
+        /* the guest still holds "f" when the host deletes it: no fd pins
+         * the host inode, so its number may come back */
+        ASSERT_OK(unlink(pth_path(dir, "f")));
+        for (i = 0; i < 200; i++) {
+            snprintf(name, sizeof(name), "n%d", i);
+            pth_write_file(pth_path(dir, name), "new!");
+            ASSERT_OK(stat(pth_path(dir, name), &st));
+            if (st.st_ino == ino) {
+                break;
+            }
+        }
+        if (i == 200) {
+            pt_destroy(fs);
+            TEST_SKIP("the filesystem did not reuse the inode number");
+        }
+        neu = pth_lookup(fs, ROOT, name);
+        ASSERT_GT(neu, 1);
+        ASSERT_NE(neu, old);
+        ASSERT_OK(PT.getattr(fs, ctx, (uint64_t)neu, NULL, &a));
+        ASSERT_EQ(a.attr.size, 4);
+        ASSERT_EQ(PT.getattr(fs, ctx, (uint64_t)old, NULL, &a), -ESTALE);
+        /* both nodes live on until forgotten; the key finds the new one */
+        ASSERT_EQ(pth_lookup(fs, ROOT, name), neu);
+        PT.forget(fs, (uint64_t)old, 1);
+        PT.forget(fs, (uint64_t)neu, 2);
+        ASSERT_EQ(pt_inode_count(fs), 1);
+        pt_destroy(fs);
+    }
+}
+
 TEST(creates_as_the_caller)
 {
     const char *dir;
@@ -264,10 +324,12 @@ TEST(cache_modes_and_init)
     memset(&in, 0, sizeof(in));
     in.want = in.kernel_flags = FUSE_WRITEBACK_CACHE | FUSE_DO_READDIRPLUS |
                                 FUSE_POSIX_LOCKS | FUSE_FLOCK_LOCKS |
-                                FUSE_SUBMOUNTS | FUSE_ASYNC_READ;
+                                FUSE_SUBMOUNTS | FUSE_ASYNC_READ |
+                                FUSE_HANDLE_KILLPRIV | FUSE_POSIX_ACL;
     ASSERT_OK(PT.init(fs, &in));
     ASSERT_EQ(in.want & FUSE_WRITEBACK_CACHE, 0);
     ASSERT_EQ(in.want & FUSE_SUBMOUNTS, 0);
+    ASSERT_EQ(in.want & (FUSE_HANDLE_KILLPRIV | FUSE_POSIX_ACL), 0);
     ASSERT(in.want & FUSE_DO_READDIRPLUS);
     ASSERT(in.want & FUSE_POSIX_LOCKS);
     ASSERT(in.want & FUSE_ASYNC_READ);
@@ -528,8 +590,10 @@ TEST(submounts_are_announced_when_asked)
 }
 
 TEST_MAIN(T(posix_locks_per_owner), T(flock_per_open_file),
-          T(file_handles_keep_no_fd_per_inode), T(creates_as_the_caller),
-          T(readonly_refuses_changes), T(cache_modes_and_init),
+          T(file_handles_keep_no_fd_per_inode),
+          T(file_handles_tell_a_reused_inode_number_apart),
+          T(creates_as_the_caller), T(readonly_refuses_changes),
+          T(cache_modes_and_init),
           T(release_racing_reads_never_reads_another_file),
           T(lookup_and_forget_on_several_threads),
           T(submounts_are_announced_when_asked))
