@@ -5,9 +5,9 @@
  * Security model: node ids, file handles (fh), names, flags, modes and
  * offsets come from the guest and are not trusted.  A node id or fh is an
  * index plus a generation; a stale or forged one finds no live slot and
- * fails with -ESTALE (inodes) or -EBADF (fh).  A name is one path
- * component: no '/', not empty, not "." or ".." (LOOKUP alone maps them), at
- * most NAME_MAX bytes.  Every path operation is an *at() call on a parent
+ * fails with -ENOENT (inodes) or -EBADF (fh), as fs-ops.h asks.  A name is one
+ * path component: no '/', not empty, not "." or ".." (LOOKUP alone maps them),
+ * at most NAME_MAX bytes.  Every path operation is an *at() call on a parent
  * directory fd with that one component and never follows a symlink in it;
  * lookups go through openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
  * RESOLVE_NO_MAGICLINKS) where the kernel has it.  The daemon opens (for
@@ -24,6 +24,12 @@
  * (and RENAME) can neither bring an outside inode in nor put a shared one
  * out; other mounts are told apart by their mount id, and announced to the
  * guest as submounts when asked.
+ *
+ * Credentials: the guest's kernel checks permissions against the
+ * attributes it was given (virtio-fs mounts with default_permissions), so
+ * most requests run as the daemon.  The caller's uid, gid and umask are
+ * taken (pt-creds.c) where only the host can get it right: the owner and
+ * mode of new nodes (MKNOD, MKDIR, SYMLINK, CREATE, TMPFILE) and ACCESS.
  *
  * Not defended here: the host moving a directory that the guest holds out
  * of the share (its fd then leads outside).  The daemon's sandbox (mount

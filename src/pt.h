@@ -50,7 +50,9 @@ struct pt_fs;
 /*
  * The ops table: give it to the FUSE server with the struct pt_fs * from
  * pt_create() as its @fs argument.  DESTROY forgets every node and closes
- * every open file but keeps the filesystem usable for a new session.
+ * every open file but keeps the filesystem usable for a new session; no
+ * other request may run while it does.  SETLKW (setlk with @sleep) blocks
+ * its thread until the lock is granted.
  */
 extern const struct fs_ops pt_fs_ops;
 
@@ -67,7 +69,9 @@ void pt_options_default(struct pt_options *o);
  * @opts: options (copied)
  * @out: the new filesystem; pt_destroy() frees it
  *
- * Opens @root and /proc/self/fd (both kept until pt_destroy()).  With
+ * Opens @root and /proc/self/fd (both kept until pt_destroy()); extended
+ * attributes of symlinks and special files go through the path
+ * /proc/self/fd/N, so a sandbox must keep procfs at /proc.  With
  * PT_FH_MANDATORY, fails with -EOPNOTSUPP or -EPERM when file handles cannot
  * be made or opened here (open_by_handle_at needs CAP_DAC_READ_SEARCH).
  *
