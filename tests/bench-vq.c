@@ -27,6 +27,7 @@ struct bench {
     struct vqh h;
     _Atomic bool stop;
     bool poll_mode;
+    uint64_t calls; /* written by the device thread, read after join */
 };
 
 static double now(void)
@@ -62,7 +63,7 @@ static void *device(void *arg)
         }
         if (batch) {
             vq_flush(vq);
-            vq_notify(vq);
+            b->calls += vq_notify(vq);
             batch = 0;
             continue;
         }
@@ -151,11 +152,12 @@ static int run(enum vq_layout layout, bool poll_mode, bool event_idx,
     atomic_store(&b->stop, true);
     pthread_join(th, NULL);
     printf("%-6s %-7s event_idx=%d depth=%-3u %10.0f req/s  "
-           "(%llu requests, %.2f kicks/req)\n",
+           "(%llu requests, %.3f kicks/req, %.3f calls/req)\n",
            layout == VQ_LAYOUT_SPLIT ? "split" : "packed",
            poll_mode ? "polling" : "notify", event_idx, depth,
            (double)done / (t1 - t0), (unsigned long long)done,
-           done ? (double)kicks / (double)done : 0.0);
+           done ? (double)kicks / (double)done : 0.0,
+           done ? (double)b->calls / (double)done : 0.0);
     fflush(stdout);
     vqh_destroy(&b->h);
     free(b);
