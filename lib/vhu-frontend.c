@@ -16,6 +16,15 @@
  * request with its own reply is how a backend says it failed (GET_CONFIG's
  * failure form in the spec): VHU_E_REQ_HANDLER with EIO.  Any other wrong
  * size is VHU_E_INVALID_MESSAGE.
+ *
+ * Being in step: every message the backend sends on this socket is a reply
+ * to the request in flight.  When a request went out only in part, or a
+ * reply did not come whole, or came with a bad header or another request's
+ * code, the next reply read would not be the next request's (spec,
+ * "Communication": the frontend closes the connection on a wrong reply).
+ * The frontend is then broken: every later call fails with
+ * VHU_E_SOCKET_BROKEN without touching the socket.  A reply of the wrong
+ * size or with the wrong fds was read whole and leaves the stream in step.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -30,6 +39,7 @@
 
 struct vhu_frontend {
     int fd;
+    bool broken; /* the stream is out of step: refuse every call */
     unsigned int max_queues;
     uint64_t pf;        /* protocol features acked by set_protocol_features */
     struct vhu_msg msg; /* requests are built here */
@@ -87,6 +97,39 @@ int vhu_frontend_fd(const struct vhu_frontend *fe)
     return fe->fd;
 }
 
+bool vhu_frontend_is_broken(const struct vhu_frontend *fe)
+{
+    return fe->broken;
+}
+
+/*
+ * Send a request.  Errors that left nothing on the wire (refused
+ * arguments, SOCKET_RETRY) keep the stream in step; any other breaks it.
+ */
+static int send_req(struct vhu_frontend *fe, uint32_t request, uint32_t flags,
+                    const void *p, uint32_t size, const int *fds,
+                    unsigned int nfds)
+{
+    int rc;
+
+    if (fe->broken) {
+        return vhu_err(VHU_E_SOCKET_BROKEN);
+    }
+    rc = vhu_send(fe->fd, request, flags, p, size, fds, nfds);
+    switch (vhu_err_kind(rc)) {
+    case VHU_E_NONE:
+    case VHU_E_SOCKET_RETRY:
+    case VHU_E_INCORRECT_FDS:
+    case VHU_E_OVERSIZED_MSG:
+    case VHU_E_INVALID_PARAM:
+        break;
+    default:
+        fe->broken = true;
+        break;
+    }
+    return rc;
+}
+
 /* A backend's ack or error value as an error code (0 stays 0). */
 static int ack_to_rc(uint64_t v)
 {
@@ -117,11 +160,23 @@ static int recv_reply(struct vhu_frontend *fe, uint32_t request,
 
     rc = vhu_recv(fe->fd, r, fds, &nfds);
     if (rc < 0) {
+        /* Only a whole message with bad fds leaves the stream in step. */
+        if (vhu_err_kind(rc) != VHU_E_INCORRECT_FDS) {
+            fe->broken = true;
+        }
+        /* A wait that SO_RCVTIMEO ended: the reply may still come. */
+        if (vhu_err_kind(rc) == VHU_E_SOCKET_RETRY) {
+            rc = VHU_ERR(VHU_E_SOCKET_BROKEN, ETIMEDOUT);
+        }
         return rc;
     }
     rc = vhu_msg_check_hdr(&r->hdr, true);
     if (rc == 0 && r->hdr.request != request) {
         rc = vhu_err(VHU_E_INVALID_MESSAGE);
+    }
+    if (rc < 0) {
+        /* Not a reply to this request: whose it is, nobody knows. */
+        fe->broken = true;
     }
     if (rc == 0 && r->hdr.size == 0 && want_size != 0) {
         rc = VHU_ERR(VHU_E_REQ_HANDLER, EIO);
@@ -151,7 +206,7 @@ static int call(struct vhu_frontend *fe, uint32_t request, const void *p,
     bool ack = fe->pf & VHU_PF_BIT(VHU_PF_REPLY_ACK);
     int rc;
 
-    rc = vhu_send(fe->fd, request, ack ? VHU_FLAG_NEED_REPLY : 0, p, size, fds,
+    rc = send_req(fe, request, ack ? VHU_FLAG_NEED_REPLY : 0, p, size, fds,
                   nfds);
     if (rc < 0 || !ack) {
         return rc;
@@ -164,7 +219,7 @@ static int call(struct vhu_frontend *fe, uint32_t request, const void *p,
 static int query(struct vhu_frontend *fe, uint32_t request, const void *p,
                  uint32_t size, uint32_t reply_size)
 {
-    int rc = vhu_send(fe->fd, request, 0, p, size, NULL, 0);
+    int rc = send_req(fe, request, 0, p, size, NULL, 0);
 
     return rc < 0 ? rc : recv_reply(fe, request, reply_size, 0, 0, NULL);
 }
@@ -278,8 +333,7 @@ int vhu_fe_set_log_base(struct vhu_frontend *fe, const struct vhu_log *log,
     if (!(fe->pf & VHU_PF_BIT(VHU_PF_LOG_SHMFD))) {
         return call(fe, VHU_REQ_SET_LOG_BASE, log, sizeof(*log), &fd, nfds);
     }
-    rc =
-        vhu_send(fe->fd, VHU_REQ_SET_LOG_BASE, 0, log, sizeof(*log), &fd, nfds);
+    rc = send_req(fe, VHU_REQ_SET_LOG_BASE, 0, log, sizeof(*log), &fd, nfds);
     if (rc == 0) {
         rc = recv_reply(fe, VHU_REQ_SET_LOG_BASE, sizeof(uint64_t), 0, 0, NULL);
     }
@@ -433,7 +487,7 @@ int vhu_fe_get_inflight_fd(struct vhu_frontend *fe,
         return vhu_err(VHU_E_INVALID_PARAM);
     }
     *fd = -1;
-    rc = vhu_send(fe->fd, VHU_REQ_GET_INFLIGHT_FD, 0, in, sizeof(*in), NULL, 0);
+    rc = send_req(fe, VHU_REQ_GET_INFLIGHT_FD, 0, in, sizeof(*in), NULL, 0);
     if (rc < 0) {
         return rc;
     }

@@ -6,11 +6,13 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "dummy-backend.h"
 #include "test.h"
 #include "vhu-backend.h"
+#include "vhu-conn.h"
 #include "vhu-error.h"
 #include "vhu-frontend.h"
 
@@ -334,6 +336,36 @@ TEST(negotiation_enforced)
     dummy_pair_close(&p);
 }
 
+/*
+ * A reply that is not the one the frontend waits for: the stream is out of
+ * step (spec, "Communication": a wrong reply closes the connection), so the
+ * next call must not read a stale reply as its own.
+ */
+TEST(wrong_reply_breaks_frontend)
+{
+    struct vhu_frontend *fe;
+    uint64_t v = 0x42, f = 0;
+    int sv[2];
+    int nfds = test_count_fds();
+
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    ASSERT_OK(vhu_frontend_new(&fe, sv[0], 2));
+    /* A reply to something else, then one that looks right. */
+    ASSERT_OK(vhu_send(sv[1], VHU_REQ_GET_PROTOCOL_FEATURES, VHU_FLAG_REPLY, &v,
+                       sizeof(v), NULL, 0));
+    ASSERT_OK(vhu_send(sv[1], VHU_REQ_GET_FEATURES, VHU_FLAG_REPLY, &v,
+                       sizeof(v), NULL, 0));
+    ASSERT(!vhu_frontend_is_broken(fe));
+    ASSERT_ERR_KIND(vhu_fe_get_features(fe, &f), VHU_E_INVALID_MESSAGE);
+    ASSERT(vhu_frontend_is_broken(fe));
+    ASSERT_ERR_KIND(vhu_fe_get_features(fe, &f), VHU_E_SOCKET_BROKEN);
+    ASSERT_EQ(f, 0);
+    ASSERT_ERR_KIND(vhu_fe_set_owner(fe), VHU_E_SOCKET_BROKEN);
+    vhu_frontend_free(fe);
+    close(sv[1]);
+    ASSERT_EQ(test_count_fds(), nfds);
+}
+
 /* The frontend hanging up ends vhu_backend_run() with 0. */
 TEST(run_until_hangup)
 {
@@ -352,4 +384,5 @@ TEST(run_until_hangup)
 TEST_MAIN(T(create_dummy_backend), T(set_owner), T(set_features),
           T(frontend_backend_process), T(error_display), T(error_from_errno),
           T(unimplemented_op_answered), T(op_errno_in_ack), T(no_reply_ack),
-          T(negotiation_enforced), T(run_until_hangup))
+          T(negotiation_enforced), T(wrong_reply_breaks_frontend),
+          T(run_until_hangup))

@@ -12,6 +12,13 @@
  * carries a -errno, EIO for an empty reply (a failed GET_*); a reply of the
  * wrong form is VHU_E_INVALID_MESSAGE (or VHU_E_INCORRECT_FDS).
  *
+ * After a request that went out only in part, or a reply that did not come
+ * whole, had a bad header or echoed another request, the stream is out of
+ * step: vhu_frontend_is_broken() turns true and every later call fails with
+ * VHU_E_SOCKET_BROKEN (the caller should close and reconnect).  A wait for
+ * a reply is bounded only by SO_RCVTIMEO on the socket, if the caller set
+ * one; a wait that runs out is VHU_E_SOCKET_BROKEN with ETIMEDOUT.
+ *
  * Not thread-safe: one caller at a time (a VMM's control thread).
  * Fds passed in are borrowed; fds returned (get_inflight_fd) are the
  * caller's to close.
@@ -37,6 +44,9 @@ int vhu_frontend_connect(struct vhu_frontend **out, const char *path,
 
 void vhu_frontend_free(struct vhu_frontend *fe);
 int vhu_frontend_fd(const struct vhu_frontend *fe);
+
+/** vhu_frontend_is_broken() - whether the stream is out of step. */
+bool vhu_frontend_is_broken(const struct vhu_frontend *fe);
 
 /* One region of guest memory as the frontend sends it, with its fd. */
 struct vhu_fe_region {
@@ -107,7 +117,8 @@ int vhu_fe_vring_kick(struct vhu_frontend *fe, unsigned int index);
  * The header goes out exactly as given (flags too: no version is added),
  * followed by hdr->size bytes of @payload, or by nothing when hdr->size is
  * over VHU_MAX_PAYLOAD (to announce a size nobody may send).  @reply is
- * not checked beyond framing.
+ * not checked beyond framing.  It neither looks at nor changes whether the
+ * frontend is broken.
  */
 int vhu_fe_send_raw(struct vhu_frontend *fe, const struct vhu_msg_hdr *hdr,
                     const void *payload, const int *fds, unsigned int nfds,
