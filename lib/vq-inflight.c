@@ -565,8 +565,11 @@ void vq_inflight_packed_commit(struct vq_inflight_queue *q)
 
 /* --- attach ------------------------------------------------------------ */
 
-int vq_inflight_attach(struct vq *vq, void *region)
+int vq_inflight_attach(struct vq *vq, const struct vq_inflight_map *map,
+                       unsigned int index)
 {
+    void *region = vq_inflight_region(map, index);
+    bool packed = vq->layout == VQ_LAYOUT_PACKED;
     struct vq_inflight_queue *q;
     struct vi_head *heads;
     int rc;
@@ -574,7 +577,8 @@ int vq_inflight_attach(struct vq *vq, void *region)
     if (!vq->started) {
         return -EBUSY;
     }
-    if (!region) {
+    /* Everything the queue will touch lies inside its own region. */
+    if (!region || vq_inflight_queue_size(vq->num, packed) > map->qsize) {
         return -EINVAL;
     }
     vq_inflight_detach(vq);
@@ -590,7 +594,7 @@ int vq_inflight_attach(struct vq *vq, void *region)
     }
     q->region = region;
     q->num = vq->num;
-    q->packed = vq->layout == VQ_LAYOUT_PACKED;
+    q->packed = packed;
     if (q->packed) {
         rc = vi_attach_packed(vq, q, heads);
     } else {

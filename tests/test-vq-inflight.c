@@ -120,7 +120,7 @@ static void rig_setup(struct rig *r, bool packed, bool indirect)
     ASSERT_OK(vqh_create(&r->h, &cfg));
     r->fd = vq_inflight_create(&r->map, 1, NUM, packed);
     ASSERT_OK(r->fd);
-    ASSERT_EQ(vq_inflight_attach(r->h.vq, vq_inflight_region(&r->map, 0)), 0);
+    ASSERT_EQ(vq_inflight_attach(r->h.vq, &r->map, 0), 0);
 }
 
 static void rig_destroy(struct rig *r)
@@ -157,7 +157,7 @@ static int crash_and_restart(struct rig *r)
     ASSERT_OK(vq_set_addr(r->h.vq, &addr));
     ASSERT_OK(vq_set_base(r->h.vq, r->packed ? VHU_VRING_BASE_WRAP : 0));
     ASSERT_OK(vq_start(r->h.vq, r->h.dev_gm));
-    return vq_inflight_attach(r->h.vq, vq_inflight_region(&r->map, 0));
+    return vq_inflight_attach(r->h.vq, &r->map, 0);
 }
 
 #define IOV_N 8u
@@ -668,6 +668,36 @@ TEST(hostile_packed_scribbles)
     scribbles(true);
 }
 
+/* A region must hold the queue: layout, size and index are checked. */
+TEST(attach_region_fits)
+{
+    struct vq_inflight_map small, big;
+    struct rig r;
+    int fd1, fd2;
+
+    rig_setup(&r, true, false);
+    vq_inflight_detach(r.h.vq);
+    /* Made for split: too small for a packed queue of the same size. */
+    fd1 = vq_inflight_create(&small, 2, NUM, false);
+    ASSERT_OK(fd1);
+    ASSERT_EQ(vq_inflight_attach(r.h.vq, &small, 0), -EINVAL);
+    /* Made packed for a bigger ring: fits; no queue 2. */
+    fd2 = vq_inflight_create(&big, 2, 4 * NUM, true);
+    ASSERT_OK(fd2);
+    ASSERT_EQ(vq_inflight_attach(r.h.vq, &big, 2), -EINVAL);
+    ASSERT_EQ(vq_inflight_attach(r.h.vq, &big, 1), 0);
+    ASSERT_EQ(
+        ((struct vq_inflight_packed *)vq_inflight_region(&big, 1))->desc_num,
+        NUM);
+    rounds(&r, 1, 2 * NUM);
+    vq_inflight_detach(r.h.vq);
+    vq_inflight_unmap(&small);
+    vq_inflight_unmap(&big);
+    close(fd1);
+    close(fd2);
+    rig_destroy(&r);
+}
+
 TEST(attach_needs_started)
 {
     struct rig r;
@@ -675,7 +705,7 @@ TEST(attach_needs_started)
     rig_setup(&r, false, false);
     vq_inflight_detach(r.h.vq);
     vq_stop(r.h.vq);
-    ASSERT_EQ(vq_inflight_attach(r.h.vq, region_of(&r)), -EBUSY);
+    ASSERT_EQ(vq_inflight_attach(r.h.vq, &r.map, 0), -EBUSY);
     rig_destroy(&r);
 }
 
@@ -689,4 +719,4 @@ TEST_MAIN(T(sizes), T(memfd), T(split_crash_resubmit),
           T(hostile_packed_chain_link), T(hostile_packed_free_list),
           T(hostile_packed_used_idx), T(zeroed_is_fresh),
           T(hostile_split_scribbles), T(hostile_packed_scribbles),
-          T(attach_needs_started))
+          T(attach_region_fits), T(attach_needs_started))

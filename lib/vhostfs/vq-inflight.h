@@ -149,9 +149,13 @@ void *vq_inflight_region(const struct vq_inflight_map *map, unsigned int index);
 struct vq;
 
 /**
- * vq_inflight_attach() - track started queue @vq in @region (its queue's
- * region of a struct vq_inflight_map, which must outlive the tracking),
- * and recover what a previous device left in flight.
+ * vq_inflight_attach() - track started queue @vq in region @index of
+ * @map (which must stay mapped until vq_inflight_detach()), and recover
+ * what a previous device left in flight.
+ *
+ * The region must hold the queue's ring size in the queue's layout: a
+ * buffer made before the layout was negotiated should be made packed
+ * (its regions are large enough for either).
  *
  * Call after every vq_start() and before the first vq_pop().  A region
  * never set up (version 0: fresh from vq_inflight_create(), or zeroed by
@@ -166,11 +170,13 @@ struct vq;
  * The next vq_pop() calls return those requests, in that order, before
  * any new one.
  *
- * Returns the number of requests to resubmit, or -EINVAL (a region of
- * another version or ring size, or inconsistent: the queue is then not
- * tracked), -EBUSY (queue not started), -ENOMEM.
+ * Returns the number of requests to resubmit, or -EINVAL (no such
+ * region, one too small for the queue, of another version or ring size,
+ * or inconsistent: the queue is then not tracked), -EBUSY (queue not
+ * started), -ENOMEM.
  */
-int vq_inflight_attach(struct vq *vq, void *region);
+int vq_inflight_attach(struct vq *vq, const struct vq_inflight_map *map,
+                       unsigned int index);
 
 /**
  * vq_inflight_detach() - stop tracking @vq (before vq_stop() or
