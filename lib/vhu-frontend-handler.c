@@ -12,6 +12,7 @@
  * received and not taken by an op is closed here.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -126,6 +127,20 @@ static int64_t dispatch(struct vhu_frontend_handler *h, int *fds,
     }
 }
 
+/*
+ * Whether the backend waits for an answer: it asked for an ack, or the
+ * request has a reply of its own (SHARED_OBJECT_LOOKUP), which a refusal
+ * answers with the error as a u64.
+ */
+static bool must_answer(const struct vhu_frontend_handler *h,
+                        const struct vhu_msg_hdr *hdr)
+{
+    const struct vhu_req_info *ri = vhu_breq_info(hdr->request, h->dialect);
+
+    return (hdr->flags & VHU_FLAG_NEED_REPLY) ||
+           (ri && ri->reply == VHU_REPLY_ALWAYS);
+}
+
 int vhu_frontend_handler_handle_one(struct vhu_frontend_handler *h)
 {
     struct vhu_msg *m = &h->msg;
@@ -165,7 +180,7 @@ int vhu_frontend_handler_handle_one(struct vhu_frontend_handler *h)
         result = err < 0 ? err : -EIO;
     }
     vhu_close_fds(fds, nfds);
-    if (!(m->hdr.flags & VHU_FLAG_NEED_REPLY)) {
+    if (!must_answer(h, &m->hdr)) {
         return 0;
     }
     ack = (uint64_t)result;

@@ -576,6 +576,16 @@ int vhu_msg_validate_breq(const struct vhu_msg *msg, unsigned int nfds,
         return check_iotlb(&msg->p.iotlb);
     case VHU_BREQ_VRING_HOST_NOTIFIER_MSG:
         return check_host_notifier(&msg->p.area, nfds);
+    case VHU_BREQ_VRING_CALL:
+    case VHU_BREQ_VRING_ERR:
+        /*
+         * Queues are addressed with 8 bits (SET_VRING_CALL's index): a
+         * larger index names no queue.  The frontend still checks it
+         * against the queues it has.
+         */
+        return msg->p.state.index <= VHU_VRING_IDX_MASK
+                   ? 0
+                   : vhu_err(VHU_E_INVALID_PARAM);
     default:
         break;
     }

@@ -5,6 +5,7 @@
  * socket pair, the handler served by a thread on the other.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -356,6 +357,47 @@ TEST(handler_refuses_unknown)
     ASSERT_EQ(test_count_fds(), nfds - 1);
 }
 
+/*
+ * A request with a reply of its own (SHARED_OBJECT_LOOKUP) is answered
+ * even without NEED_REPLY: the backend waits for that reply.  A VRING_CALL
+ * for a queue the protocol cannot address never reaches the op.
+ */
+TEST(handler_answers_what_waits)
+{
+    struct vhu_frontend_handler *h;
+    struct seen s = {0};
+    struct vhost_vring_state st = {.index = 256};
+    uint8_t uuid[16] = {1};
+    struct vhu_msg r;
+    int peer, fds[VHU_MAX_FDS];
+    unsigned int n;
+    int nfds = test_count_fds();
+
+    ASSERT_OK(
+        vhu_frontend_handler_new(&h, VHU_DIALECT_UPSTREAM, &ops, &s, &peer));
+    /* handle_one() answers before it returns: nothing to wait for. */
+    ASSERT_EQ(fcntl(peer, F_SETFL, O_NONBLOCK), 0);
+    ASSERT_OK(vhu_send(peer, VHU_BREQ_SHARED_OBJECT_LOOKUP, 0, uuid,
+                       sizeof(uuid), NULL, 0));
+    ASSERT_EQ(vhu_frontend_handler_handle_one(h), 0);
+    ASSERT_OK(vhu_recv(peer, &r, fds, &n));
+    ASSERT_EQ(n, 0);
+    ASSERT_EQ(r.hdr.request, VHU_BREQ_SHARED_OBJECT_LOOKUP);
+    ASSERT(r.hdr.flags & VHU_FLAG_REPLY);
+    ASSERT_EQ(r.hdr.size, 8);
+    ASSERT_EQ((int64_t)r.p.u64, -EOPNOTSUPP);
+
+    ASSERT_OK(vhu_send(peer, VHU_BREQ_VRING_CALL, VHU_FLAG_NEED_REPLY, &st,
+                       sizeof(st), NULL, 0));
+    ASSERT_EQ(vhu_frontend_handler_handle_one(h), 0);
+    ASSERT_OK(vhu_recv(peer, &r, fds, &n));
+    ASSERT_EQ((int64_t)r.p.u64, -EINVAL);
+    ASSERT_EQ(s.calls, 0);
+    vhu_frontend_handler_free(h);
+    close(peer);
+    ASSERT_EQ(test_count_fds(), nfds);
+}
+
 /* Without REPLY_ACK nothing is waited for. */
 TEST(no_reply_ack)
 {
@@ -462,5 +504,5 @@ TEST(concurrent_senders)
 
 TEST_MAIN(T(fs_map_with_fd), T(fs_unmap_and_sync), T(fs_io_count),
           T(shmem_round_trip), T(refused_map), T(wrong_dialect),
-          T(handler_refuses_unknown), T(no_reply_ack),
-          T(late_ack_breaks_channel), T(concurrent_senders))
+          T(handler_refuses_unknown), T(handler_answers_what_waits),
+          T(no_reply_ack), T(late_ack_breaks_channel), T(concurrent_senders))

@@ -665,6 +665,17 @@ TEST(breq_upstream)
     VB(m, 1, d, VHU_E_INCORRECT_FDS);
     m->p.shmem.shm_offset = ~0ull;
     VB(m, 0, d, VHU_E_INVALID_PARAM);
+
+    /* VRING_CALL/ERR: a queue index the protocol can address (bits 0-7). */
+    for (uint32_t c = VHU_BREQ_VRING_CALL; c <= VHU_BREQ_VRING_ERR; c++) {
+        m = mk(c, 8);
+        m->p.state.index = 255;
+        VB(m, 0, d, VHU_E_NONE);
+        m->p.state.index = 256;
+        VB(m, 0, d, VHU_E_INVALID_PARAM);
+        m->p.state.index = 0xffffffffu;
+        VB(m, 0, VHU_DIALECT_FS_CACHE, VHU_E_INVALID_PARAM);
+    }
 }
 
 TEST(breq_fs_cache)

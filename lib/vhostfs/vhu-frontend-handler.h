@@ -9,8 +9,9 @@
  * NULL, or that is unknown in the chosen dialect, is refused with an error
  * ack, never a crash.  Fds: ops may steal (set to -1); the rest are closed.
  *
- * Ack value (sent when the backend set NEED_REPLY): 0 on success, the
- * op's count for FS_IO, and the op's -errno as a u64 on failure.
+ * Ack value (sent when the backend set NEED_REPLY, and always for a
+ * request with a reply of its own, which no op serves yet): 0 on success,
+ * the op's count for FS_IO, and the op's -errno as a u64 on failure.
  */
 #ifndef VHOSTFS_VHU_FRONTEND_HANDLER_H
 #define VHOSTFS_VHU_FRONTEND_HANDLER_H
@@ -29,7 +30,7 @@ struct vhu_frontend_req_ops {
     /* upstream dialect */
     int (*shmem_map)(void *ctx, const struct vhu_shmem_map *m, int *fd);
     int (*shmem_unmap)(void *ctx, const struct vhu_shmem_map *m);
-    /* both */
+    /* both; @index < 256 but not checked against the queues: check it. */
     int (*config_change)(void *ctx);
     int (*vring_call)(void *ctx, unsigned int index);
     int (*vring_err)(void *ctx, unsigned int index);

@@ -89,7 +89,9 @@ int vhu_msg_validate(const struct vhu_msg *msg, unsigned int nfds,
 /**
  * vhu_msg_validate_breq() - the same for a backend request received by the
  * frontend in @dialect.  Entries of FS_* messages with len != 0 must not
- * overflow (offset + len); SHMEM_MAP needs exactly one fd.
+ * overflow (offset + len); SHMEM_MAP needs exactly one fd; the queue index
+ * of VRING_CALL/ERR is below 256 (the 8 bits queues are addressed with),
+ * not checked against any device's queue count.
  */
 int vhu_msg_validate_breq(const struct vhu_msg *msg, unsigned int nfds,
                           enum vhu_backend_dialect dialect);
