@@ -18,6 +18,7 @@
  * feature mismatch from a refused operation.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,14 +60,18 @@ int vhu_err(enum vhu_err_kind kind)
 
 int vhu_err_from_errno(int err)
 {
-    if (err < 0) {
-        err = -err;
-    }
+    /* Magnitude as unsigned: -INT_MIN does not fit in an int. */
+    unsigned int mag = err < 0 ? 0u - (unsigned int)err : (unsigned int)err;
+
     /* Already an encoded code, or nonsense: keep the kind or call it EIO. */
-    if (err >> VHU_ERR_SHIFT) {
-        return vhu_err_kind(-err) != VHU_E_NONE ? -err
-                                                : vhu_err(VHU_E_SOCKET_ERROR);
+    if (mag >> VHU_ERR_SHIFT) {
+        if (mag <= (unsigned int)INT_MAX &&
+            vhu_err_kind(-(int)mag) != VHU_E_NONE) {
+            return -(int)mag;
+        }
+        return vhu_err(VHU_E_SOCKET_ERROR);
     }
+    err = (int)mag;
     switch (err) {
     case 0:
         return vhu_err(VHU_E_SOCKET_ERROR);

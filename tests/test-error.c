@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test-error.c - the error taxonomy of vhu-error.h. */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "test.h"
@@ -108,6 +109,9 @@ TEST(errno_mapping)
     /* An already encoded code keeps its kind. */
     ASSERT_EQ(vhu_err_from_errno(vhu_err(VHU_E_PARTIAL_MESSAGE)),
               vhu_err(VHU_E_PARTIAL_MESSAGE));
+    /* Nonsense, including the one int that cannot be negated. */
+    ASSERT_ERR_KIND(vhu_err_from_errno(INT_MIN), VHU_E_SOCKET_ERROR);
+    ASSERT_ERR_KIND(vhu_err_from_errno(INT_MAX), VHU_E_SOCKET_ERROR);
 }
 
 TEST(encode_decode_round_trip)
