@@ -20,6 +20,9 @@
  *    for the other types the frontend sees a wrong size and never hangs);
  *  - SET_LOG_BASE, once LOG_SHMFD is negotiated, gets its u64: 0, or the
  *    failure's -errno;
+ *  - so do IOTLB_MSG, POSTCOPY_END and CHECK_DEVICE_STATE, always: their
+ *    reply is a u64 result (QEMU waits for IOTLB_MSG's even without
+ *    REPLY_ACK), and an empty one could be read as success;
  *  - any other request gets an ack only when REPLY_ACK was negotiated and
  *    it carries NEED_REPLY: u64 0 on success, the failure's -errno as a u64
  *    otherwise.  Unknown codes and malformed messages follow the same rule.
@@ -161,7 +164,8 @@ static int answer(struct vhu_backend *be, const struct vhu_msg_hdr *hdr,
     if (info && info->reply == VHU_REPLY_ALWAYS) {
         size = rc < 0 ? 0 : c->reply_size;
         fd = rc < 0 ? -1 : c->reply_fd;
-    } else if ((info && info->reply == VHU_REPLY_IF_PF && log_pf) || need_ack) {
+    } else if ((info && info->reply == VHU_REPLY_RESULT) ||
+               (info && info->reply == VHU_REPLY_IF_PF && log_pf) || need_ack) {
         /* IF_PF is SET_LOG_BASE's row: its u64 comes with LOG_SHMFD. */
         r->p.u64 = result_u64(rc);
         size = sizeof(uint64_t);

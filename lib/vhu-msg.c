@@ -95,7 +95,7 @@ static const struct vhu_req_info req_table[VHU_REQ_MAX] = {
         ROW("SET_BACKEND_REQ_FD", 0, 0, 1, 1, NONE, PF(BACKEND_REQ)),
     [VHU_REQ_IOTLB_MSG] =
         ROW("IOTLB_MSG", sizeof(struct vhost_iotlb_msg),
-            sizeof(struct vhost_iotlb_msg), 0, 0, NONE, NO_PF),
+            sizeof(struct vhost_iotlb_msg), 0, 0, RESULT, NO_PF),
     [VHU_REQ_SET_VRING_ENDIAN] =
         ROW("SET_VRING_ENDIAN", VST, VST, 0, 0, NONE, PF(CROSS_ENDIAN)),
     [VHU_REQ_GET_CONFIG] = ROW("GET_CONFIG", VHU_CONFIG_HDR_SIZE,
@@ -115,7 +115,7 @@ static const struct vhu_req_info req_table[VHU_REQ_MAX] = {
     [VHU_REQ_POSTCOPY_LISTEN] =
         ROW("POSTCOPY_LISTEN", 0, 0, 0, 0, NONE, PF(PAGEFAULT)),
     [VHU_REQ_POSTCOPY_END] =
-        ROW("POSTCOPY_END", 0, 0, 0, 0, ALWAYS, PF(PAGEFAULT)),
+        ROW("POSTCOPY_END", 0, 0, 0, 0, RESULT, PF(PAGEFAULT)),
     [VHU_REQ_GET_INFLIGHT_FD] =
         ROW("GET_INFLIGHT_FD", VHU_INFLIGHT_SIZE_PACKED,
             sizeof(struct vhu_inflight), 0, 0, ALWAYS, PF(INFLIGHT_SHMFD)),
@@ -142,7 +142,7 @@ static const struct vhu_req_info req_table[VHU_REQ_MAX] = {
         ROW("SET_DEVICE_STATE_FD", sizeof(struct vhu_device_state),
             sizeof(struct vhu_device_state), 1, 1, ALWAYS, PF(DEVICE_STATE)),
     [VHU_REQ_CHECK_DEVICE_STATE] =
-        ROW("CHECK_DEVICE_STATE", 0, 0, 0, 0, ALWAYS, PF(DEVICE_STATE)),
+        ROW("CHECK_DEVICE_STATE", 0, 0, 0, 0, RESULT, PF(DEVICE_STATE)),
     [VHU_REQ_GET_SHMEM_CONFIG] =
         ROW("GET_SHMEM_CONFIG", 0, 0, 0, 0, ALWAYS, PF(SHMEM)),
     [VHU_REQ_GET_VRING_BASE_SKIP_DRAIN] =

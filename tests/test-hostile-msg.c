@@ -224,6 +224,42 @@ TEST(unknown_request_code)
     dummy_pair_close(&p);
 }
 
+/*
+ * Requests whose reply is a u64 result (IOTLB_MSG, POSTCOPY_END) get one
+ * whatever the flags and REPLY_ACK: QEMU waits for it.  A failure is a
+ * nonzero u64, never an empty reply a frontend could read as 0.
+ */
+TEST(result_replies_always_come)
+{
+    struct vhost_iotlb_msg io = {
+        .iova = 0x1000,
+        .size = 0x1000,
+        .type = VHOST_IOTLB_INVALIDATE,
+    };
+    struct dummy_pair p;
+    int nfds;
+
+    ASSERT_OK(dummy_pair_open(&p, test_sock_path("sock")));
+    ASSERT_OK(dummy_pair_negotiate(&p, ~VHU_PF_BIT(VHU_PF_REPLY_ACK)));
+    nfds = test_count_fds();
+    ASSERT_ERR_KIND(
+        exchange(&p, VHU_REQ_IOTLB_MSG, 0, &io, sizeof(io), NULL, 0),
+        VHU_E_REQ_HANDLER);
+    expect_error_ack(&p, VHU_REQ_IOTLB_MSG);
+    ASSERT_ERR_KIND(exchange(&p, VHU_REQ_IOTLB_MSG, VHU_FLAG_NEED_REPLY, &io,
+                             sizeof(io), NULL, 0),
+                    VHU_E_REQ_HANDLER);
+    expect_error_ack(&p, VHU_REQ_IOTLB_MSG);
+    /* PAGEFAULT is never negotiated. */
+    ASSERT_ERR_KIND(exchange(&p, VHU_REQ_POSTCOPY_END, VHU_FLAG_NEED_REPLY,
+                             NULL, 0, NULL, 0),
+                    VHU_E_INVALID_OPERATION);
+    expect_error_ack(&p, VHU_REQ_POSTCOPY_END);
+    ASSERT_EQ(test_count_fds(), nfds);
+    expect_alive(&p);
+    dummy_pair_close(&p);
+}
+
 TEST(bad_header_flags)
 {
     struct dummy_pair p;
@@ -426,7 +462,7 @@ TEST(overflowing_region)
 }
 
 TEST_MAIN(T(truncated_header), T(size_larger_than_payload), T(size_1gib),
-          T(wrong_size_for_type), T(unknown_request_code), T(bad_header_flags),
-          T(nine_fds), T(fds_on_message_without_fds),
-          T(queue_index_out_of_range), T(bad_ring_sizes),
-          T(overlapping_regions), T(overflowing_region))
+          T(wrong_size_for_type), T(unknown_request_code),
+          T(result_replies_always_come), T(bad_header_flags), T(nine_fds),
+          T(fds_on_message_without_fds), T(queue_index_out_of_range),
+          T(bad_ring_sizes), T(overlapping_regions), T(overflowing_region))

@@ -64,6 +64,8 @@ TEST(table_rows)
     ASSERT_EQ(vhu_req_info(VHU_REQ_SET_FEATURES)->reply, VHU_REPLY_NONE);
     ASSERT_EQ(vhu_req_info(VHU_REQ_SET_LOG_BASE)->reply, VHU_REPLY_IF_PF);
     ASSERT_EQ(vhu_req_info(VHU_REQ_GET_VRING_BASE)->reply, VHU_REPLY_ALWAYS);
+    ASSERT_EQ(vhu_req_info(VHU_REQ_IOTLB_MSG)->reply, VHU_REPLY_RESULT);
+    ASSERT_EQ(vhu_req_info(VHU_REQ_POSTCOPY_END)->reply, VHU_REPLY_RESULT);
 }
 
 TEST(protocol_features_needed)

@@ -21,9 +21,12 @@
 /* How a request is answered (spec: "Communication"). */
 enum vhu_reply {
     VHU_REPLY_NONE = 0, /* only an ack, and only if NEED_REPLY + REPLY_ACK */
-    VHU_REPLY_ALWAYS,   /* the type has its own reply (GET_*) */
-    VHU_REPLY_IF_PF,    /* replies if a protocol feature says so
-                   (SET_LOG_BASE with LOG_SHMFD) */
+    VHU_REPLY_ALWAYS,   /* the type has its own reply (GET_*); on failure
+                           it has size 0 */
+    VHU_REPLY_IF_PF,    /* a u64 result if a protocol feature says so
+                           (SET_LOG_BASE with LOG_SHMFD) */
+    VHU_REPLY_RESULT,   /* always a u64 result, 0 or nonzero (IOTLB_MSG,
+                           POSTCOPY_END, CHECK_DEVICE_STATE) */
 };
 
 /* One row of the request table: what a message of this code may be. */
