@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test-fuse-mount.c - the /dev/fuse transport end to end: the passthrough
+ * filesystem mounted through the kernel's FUSE client (what vhostfsd
+ * --mount=DIR does), used with ordinary system calls, then unmounted by
+ * the stop fd or by SIGTERM.  Skipped where /dev/fuse or mounting is not
+ * available (not root, no fuse module, a container without the device).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fuse-dev.h"
+#include "pt.h"
+#include "test.h"
+
+#define FUSE_SUPER_MAGIC 0x65735546
+
+static char src[4096], mnt[4096];
+
+struct server {
+    pthread_t th;
+    struct pt_fs *fs;
+    int stop_fd;
+    int ready_fd; /* eventfd: written once the mount is in place */
+    int rc;
+};
+
+static void need_fuse(void)
+{
+    int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+
+    if (fd < 0) {
+        TEST_SKIP("/dev/fuse cannot be opened");
+    }
+    close(fd);
+    if (geteuid() != 0) {
+        TEST_SKIP("mounting needs root here");
+    }
+}
+
+static void dirs(void)
+{
+    snprintf(src, sizeof(src), "%s/src", test_tmpdir());
+    snprintf(mnt, sizeof(mnt), "%s/mnt", test_tmpdir());
+    ASSERT_OK(mkdir(src, 0755));
+    ASSERT_OK(mkdir(mnt, 0755));
+}
+
+static void write_file(const char *path, const char *data)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(write(fd, data, strlen(data)), (ssize_t)strlen(data));
+    ASSERT_OK(close(fd));
+}
+
+static void expect_file(const char *path, const char *data)
+{
+    char buf[256];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    ASSERT_GE(fd, 0);
+    n = read(fd, buf, sizeof(buf));
+    ASSERT_EQ(n, (ssize_t)strlen(data));
+    ASSERT(!memcmp(buf, data, (size_t)n));
+    ASSERT_OK(close(fd));
+}
+
+static bool mounted(void)
+{
+    struct statfs st;
+
+    return statfs(mnt, &st) == 0 && st.f_type == FUSE_SUPER_MAGIC;
+}
+
+static void on_ready(void *arg)
+{
+    uint64_t one = 1;
+
+    if (write(*(int *)arg, &one, sizeof(one)) != sizeof(one)) {
+        abort();
+    }
+}
+
+static void *serve(void *arg)
+{
+    struct server *s = arg;
+    struct fuse_dev_opts o = {
+        .stop_fd = s->stop_fd, .ready = on_ready, .ready_arg = &s->ready_fd};
+
+    s->rc = fuse_dev_serve(mnt, &pt_fs_ops, s->fs, &o);
+    if (s->rc < 0) {
+        on_ready(&s->ready_fd); /* do not leave the test waiting */
+    }
+    return NULL;
+}
+
+static void start(struct server *s)
+{
+    struct pt_options po;
+    uint64_t v;
+
+    pt_options_default(&po);
+    ASSERT_OK(pt_create(src, &po, &s->fs));
+    s->stop_fd = test_eventfd();
+    s->ready_fd = test_eventfd();
+    ASSERT_EQ(pthread_create(&s->th, NULL, serve, s), 0);
+    ASSERT_EQ(read(s->ready_fd, &v, sizeof(v)), sizeof(v));
+    if (s->rc < 0) {
+        pthread_join(s->th, NULL);
+        TEST_SKIP("mounting with libfuse3 failed here");
+    }
+    ASSERT(mounted());
+}
+
+static void stop(struct server *s)
+{
+    uint64_t one = 1;
+
+    ASSERT_EQ(write(s->stop_fd, &one, sizeof(one)), sizeof(one));
+    ASSERT_EQ(pthread_join(s->th, NULL), 0);
+    ASSERT_EQ(s->rc, 0);
+    ASSERT(!mounted());
+    pt_destroy(s->fs);
+}
+
+TEST(mount_ls_cat_write_unmount)
+{
+    struct server s = {0};
+    char path[8192];
+    struct dirent *e;
+    struct stat st;
+    bool seen = false;
+    DIR *d;
+
+    need_fuse();
+    dirs();
+    snprintf(path, sizeof(path), "%s/hello.txt", src);
+    write_file(path, "hello from the host\n");
+    start(&s);
+
+    /* ls */
+    d = opendir(mnt);
+    ASSERT(d != NULL);
+    while ((e = readdir(d))) {
+        seen |= !strcmp(e->d_name, "hello.txt");
+    }
+    closedir(d);
+    ASSERT(seen);
+
+    /* cat */
+    snprintf(path, sizeof(path), "%s/hello.txt", mnt);
+    expect_file(path, "hello from the host\n");
+    ASSERT_OK(stat(path, &st));
+    ASSERT_EQ(st.st_size, 20);
+
+    /* write through the mount, read on the host */
+    snprintf(path, sizeof(path), "%s/new.txt", mnt);
+    write_file(path, "written through FUSE");
+    snprintf(path, sizeof(path), "%s/new.txt", src);
+    expect_file(path, "written through FUSE");
+
+    /* mkdir, rename, unlink, symlink */
+    snprintf(path, sizeof(path), "%s/sub", mnt);
+    ASSERT_OK(mkdir(path, 0750));
+    {
+        char from[8192], to[8192];
+
+        snprintf(from, sizeof(from), "%s/new.txt", mnt);
+        snprintf(to, sizeof(to), "%s/sub/moved.txt", mnt);
+        ASSERT_OK(rename(from, to));
+        snprintf(from, sizeof(from), "%s/sub/moved.txt", src);
+        expect_file(from, "written through FUSE");
+        ASSERT_OK(unlink(to));
+        ASSERT(stat(from, &st) < 0 && errno == ENOENT);
+        snprintf(to, sizeof(to), "%s/sl", mnt);
+        ASSERT_OK(symlink("hello.txt", to));
+        expect_file(to, "hello from the host\n");
+    }
+    stop(&s);
+    /* The files stay on the host. */
+    snprintf(path, sizeof(path), "%s/sl", src);
+    ASSERT_OK(lstat(path, &st));
+    ASSERT(S_ISLNK(st.st_mode));
+}
+
+struct locker {
+    const char *path;
+    int rc;
+};
+
+static void *lock_wait(void *arg)
+{
+    struct locker *l = arg;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    int fd = open(l->path, O_RDWR | O_CLOEXEC);
+
+    if (fd < 0) {
+        l->rc = -errno;
+        return NULL;
+    }
+    /* Open file description locks: each open file is its own owner. */
+    l->rc = fcntl(fd, F_OFD_SETLKW, &fl) < 0 ? -errno : 0;
+    close(fd);
+    return NULL;
+}
+
+/*
+ * A SETLKW that has to wait does not stop the transport: other requests
+ * are served while it waits, and it is answered once the holder lets go.
+ */
+TEST(setlkw_waits_without_stalling)
+{
+    struct server s = {0};
+    struct locker l;
+    char path[8192];
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    struct stat st;
+    pthread_t th;
+    int holder, fd;
+    char c;
+
+    need_fuse();
+    dirs();
+    snprintf(path, sizeof(path), "%s/locked", src);
+    write_file(path, "x");
+    start(&s);
+    snprintf(path, sizeof(path), "%s/locked", mnt);
+
+    holder = open(path, O_RDWR | O_CLOEXEC);
+    ASSERT_GE(holder, 0);
+    ASSERT_OK(fcntl(holder, F_OFD_SETLK, &fl));
+    /* A second description cannot have it now. */
+    fd = open(path, O_RDWR | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT(fcntl(fd, F_OFD_SETLK, &fl) < 0 && errno == EAGAIN);
+    close(fd);
+
+    l.path = path;
+    l.rc = 1;
+    ASSERT_EQ(pthread_create(&th, NULL, lock_wait, &l), 0);
+    usleep(200 * 1000); /* let it reach the server; no assertion on time */
+    /* The single-threaded transport still answers. */
+    ASSERT_OK(stat(path, &st));
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(read(fd, &c, 1), 1);
+    close(fd);
+    ASSERT_EQ(l.rc, 1); /* still waiting */
+
+    fl.l_type = F_UNLCK;
+    ASSERT_OK(fcntl(holder, F_OFD_SETLK, &fl));
+    ASSERT_EQ(pthread_join(th, NULL), 0);
+    ASSERT_EQ(l.rc, 0);
+    close(holder);
+    stop(&s);
+}
+
+TEST(sigterm_unmounts)
+{
+    int ready = test_eventfd();
+    struct fuse_dev_opts o = {
+        .stop_fd = -1, .ready = on_ready, .ready_arg = &ready};
+    struct pt_options po;
+    struct pt_fs *fs;
+    uint64_t v;
+    pid_t pid;
+    int status;
+
+    need_fuse();
+    dirs();
+    pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        pt_options_default(&po);
+        if (pt_create(src, &po, &fs) < 0) {
+            _exit(3);
+        }
+        status = fuse_dev_serve(mnt, &pt_fs_ops, fs, &o);
+        if (status < 0) {
+            on_ready(&ready);
+        }
+        pt_destroy(fs);
+        _exit(status < 0 ? 4 : 0);
+    }
+    ASSERT_EQ(read(ready, &v, sizeof(v)), sizeof(v));
+    if (!mounted()) {
+        waitpid(pid, &status, 0);
+        TEST_SKIP("mounting with libfuse3 failed here");
+    }
+    ASSERT_OK(kill(pid, SIGTERM));
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+    ASSERT(!mounted());
+}
+
+TEST_MAIN(T(mount_ls_cat_write_unmount), T(setlkw_waits_without_stalling),
+          T(sigterm_unmounts))
