@@ -69,6 +69,9 @@ struct vq_ops {
     bool (*enable_notify)(struct vq *vq);
     bool (*avail_pending)(struct vq *vq);
     unsigned int (*get_base)(const struct vq *vq);
+    /* Optional: vq->desc_area etc. now point elsewhere (same ring, new
+     * mapping after a memory table change); reload layout pointers. */
+    void (*rings_moved)(struct vq *vq);
 };
 
 extern const struct vq_ops vq_split_ops;

@@ -40,13 +40,18 @@ static uint16_t *avail_event_ptr(struct vq *vq)
     return (uint16_t *)&vq->sused->ring[vq->num];
 }
 
+static void split_rings_moved(struct vq *vq)
+{
+    vq->sdesc = vq->desc_area;
+    vq->savail = vq->driver_area;
+    vq->sused = vq->device_area;
+}
+
 static int split_start(struct vq *vq)
 {
     uint16_t used;
 
-    vq->sdesc = vq->desc_area;
-    vq->savail = vq->driver_area;
-    vq->sused = vq->device_area;
+    split_rings_moved(vq);
     vq->last_avail_idx = (uint16_t)vq->base;
     vq->shadow_avail_idx = vq->last_avail_idx;
     /*
@@ -318,4 +323,5 @@ const struct vq_ops vq_split_ops = {
     .enable_notify = split_enable_notify,
     .avail_pending = split_avail_pending,
     .get_base = split_get_base,
+    .rings_moved = split_rings_moved,
 };

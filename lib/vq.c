@@ -194,38 +194,59 @@ int vq_drain_kick(struct vq *vq)
 }
 
 /* Translate one ring part of @size bytes at VMM address @uaddr. */
-static void *map_ring(struct vq *vq, const char *what, uint64_t uaddr,
-                      uint64_t size, uint64_t align)
+static void *map_ring(struct vq *vq, const struct gmem_table *t,
+                      const char *what, uint64_t uaddr, uint64_t size,
+                      uint64_t align, bool log)
 {
     uint64_t len = size;
-    void *p;
+    const char *why = NULL;
+    void *p = NULL;
 
     if (uaddr & (align - 1)) {
-        vhostfs_log(VHOSTFS_LOG_ERR, "vq %u: %s ring address misaligned",
-                    vq->index, what);
-        return NULL;
+        why = "address misaligned";
+    } else {
+        p = gmem_uva_to_va(t, uaddr, &len);
+        if (!p || len < size) {
+            why = "not in guest memory";
+        } else if ((uintptr_t)p & (align - 1)) {
+            /* A region mapped from an odd mmap_offset: ring fields would
+             * be accessed misaligned (and not atomically). */
+            why = "misaligned in memory";
+        }
     }
-    p = gmem_uva_to_va(vq->ring_mem, uaddr, &len);
-    if (p && ((uintptr_t)p & (align - 1))) {
-        /* A region mapped from an odd mmap_offset: ring fields would be
-         * accessed misaligned (and not atomically). */
-        vhostfs_log(VHOSTFS_LOG_ERR, "vq %u: %s ring misaligned in memory",
-                    vq->index, what);
-        return NULL;
-    }
-    if (!p || len < size) {
-        vhostfs_log(VHOSTFS_LOG_ERR,
-                    "vq %u: %s ring at 0x%llx (+%llu) not in guest memory",
-                    vq->index, what, (unsigned long long)uaddr,
-                    (unsigned long long)size);
+    if (why) {
+        if (log) {
+            vhostfs_log(VHOSTFS_LOG_ERR, "vq %u: %s ring at 0x%llx: %s",
+                        vq->index, what, (unsigned long long)uaddr, why);
+        }
         return NULL;
     }
     return p;
 }
 
+/* Translate the three ring parts through @t into @area.  0 or -EFAULT. */
+static int map_rings(struct vq *vq, const struct gmem_table *t, bool log,
+                     void *area[3])
+{
+    struct vq_ring_layout lay;
+
+    if (vq_ring_layout(vq->layout, vq->num, &lay) < 0) {
+        return -EINVAL;
+    }
+    area[0] = map_ring(vq, t, "descriptor", vq->addr.desc_user_addr,
+                       lay.desc_size, 16, log);
+    area[1] =
+        map_ring(vq, t, "driver", vq->addr.avail_user_addr, lay.driver_size,
+                 vq->layout == VQ_LAYOUT_SPLIT ? 2 : 4, log);
+    area[2] = map_ring(vq, t, "device", vq->addr.used_user_addr,
+                       lay.device_size, 4, log);
+    return area[0] && area[1] && area[2] ? 0 : -EFAULT;
+}
+
 int vq_start(struct vq *vq, struct gmem *gm)
 {
     struct vq_ring_layout lay;
+    void *area[3];
     int rc;
 
     if (vq->started) {
@@ -236,17 +257,13 @@ int vq_start(struct vq *vq, struct gmem *gm)
     }
     vq->gm = gm;
     vq->ring_mem = gmem_get(gm);
-    vq->desc_area =
-        map_ring(vq, "descriptor", vq->addr.desc_user_addr, lay.desc_size, 16);
-    vq->driver_area =
-        map_ring(vq, "driver", vq->addr.avail_user_addr, lay.driver_size,
-                 vq->layout == VQ_LAYOUT_SPLIT ? 2 : 4);
-    vq->device_area =
-        map_ring(vq, "device", vq->addr.used_user_addr, lay.device_size, 4);
-    if (!vq->desc_area || !vq->driver_area || !vq->device_area) {
-        rc = -EFAULT;
+    rc = map_rings(vq, vq->ring_mem, true, area);
+    if (rc < 0) {
         goto fail;
     }
+    vq->desc_area = area[0];
+    vq->driver_area = area[1];
+    vq->device_area = area[2];
     vq->mem = gmem_table_ref(vq->ring_mem);
     vq->mem_gen = gmem_generation(gm);
     vq->broken = false;
@@ -332,6 +349,34 @@ int vq_mark_broken(struct vq *vq, const char *fmt, ...)
     return -EIO;
 }
 
+/*
+ * The memory table changed: translate new chains with the new table.  If
+ * the rings now translate to another mapping (the VMM gave their region
+ * a new file), follow them, as libvhost-user does after SET_MEM_TABLE;
+ * the indexes stay.  If they do not translate at all (their region is
+ * gone for now, e.g. between REM_MEM_REG and ADD_MEM_REG), keep the old
+ * mapping, which ring_mem keeps alive, and look again at the next change.
+ */
+static void refresh_mem(struct vq *vq)
+{
+    void *area[3];
+
+    vq->mem_gen = gmem_generation(vq->gm);
+    gmem_table_put(vq->mem);
+    vq->mem = gmem_get(vq->gm);
+    if (!vq->ops->rings_moved || map_rings(vq, vq->mem, false, area) < 0 ||
+        (area[0] == vq->desc_area && area[1] == vq->driver_area &&
+         area[2] == vq->device_area)) {
+        return;
+    }
+    gmem_table_put(vq->ring_mem);
+    vq->ring_mem = gmem_table_ref(vq->mem);
+    vq->desc_area = area[0];
+    vq->driver_area = area[1];
+    vq->device_area = area[2];
+    vq->ops->rings_moved(vq);
+}
+
 int vq_pop(struct vq *vq, struct vq_elem *elem)
 {
     int rc;
@@ -342,9 +387,7 @@ int vq_pop(struct vq *vq, struct vq_elem *elem)
     /* Pick up a changed memory table before translating new chains;
      * elements already out keep the table they were translated with. */
     if (gmem_generation(vq->gm) != vq->mem_gen) {
-        vq->mem_gen = gmem_generation(vq->gm);
-        gmem_table_put(vq->mem);
-        vq->mem = gmem_get(vq->gm);
+        refresh_mem(vq);
     }
     elem->out_num = elem->in_num = 0;
     elem->out_bytes = elem->in_bytes = 0;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -374,6 +375,70 @@ TEST(mem_table_change_while_running)
     vqh_destroy(&h);
 }
 
+/* The VMM replaces the rings' region with another file holding the same
+ * contents (REM_MEM_REG + ADD_MEM_REG): the queue follows the rings to
+ * the new mapping and keeps its indexes. */
+TEST(ring_region_replaced)
+{
+    struct vqh_config cfg = {
+        .layout = VQ_LAYOUT_SPLIT,
+        .num = 8,
+        .data_size = 8192,
+        .data_regions = 1,
+        .eventfds = true,
+    };
+    struct iovec iov[2];
+    struct vq_elem e = {.iov = iov, .iov_max = 2};
+    struct vq_ring_layout lay;
+    struct vring_desc *desc;
+    struct vring_avail *avail;
+    struct vring_used *used, *old_used;
+    struct vq_driver_raw raw;
+    struct vq_buf in;
+    struct vqh h;
+    uint64_t size;
+    uint8_t *p2;
+    int fd, tok;
+
+    ASSERT_OK(vqh_create(&h, &cfg));
+    in = (struct vq_buf){h.data_gpa, 8};
+    ASSERT_OK(vq_driver_add(h.drv, NULL, 0, &in, 1, false, &tok));
+    vq_driver_kick(h.drv);
+    ASSERT_EQ(vq_pop(h.vq, &e), 1);
+    vq_complete(h.vq, &e, 8);
+
+    size = h.regions[0].memory_size;
+    fd = test_memfd("ring-copy", size);
+    p2 = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ASSERT(p2 != MAP_FAILED);
+    memcpy(p2, vqh_host(&h, 0, size), size);
+    ASSERT_OK(gmem_remove_region(h.dev_gm, &h.regions[0]));
+    ASSERT_OK(gmem_add_region(h.dev_gm, &h.regions[0], &fd));
+
+    /* The next chain is written into the new file only. */
+    ASSERT_OK(vq_ring_layout(VQ_LAYOUT_SPLIT, 8, &lay));
+    desc = (struct vring_desc *)(p2 + lay.desc_off);
+    avail = (struct vring_avail *)(p2 + lay.driver_off);
+    used = (struct vring_used *)(p2 + lay.device_off);
+    desc[5] = (struct vring_desc){
+        .addr = h.data_gpa + 64, .len = 16, .flags = VRING_DESC_F_WRITE};
+    avail->ring[1] = 5;
+    __atomic_store_n(&avail->idx, 2, __ATOMIC_RELEASE);
+    ASSERT_EQ(vq_pop(h.vq, &e), 1);
+    ASSERT_EQ(e.id, 5);
+    ASSERT_EQ(e.in_bytes, 16);
+    vq_complete(h.vq, &e, 16);
+    ASSERT_EQ(used->idx, 2);
+    ASSERT_EQ(used->ring[1].id, 5);
+    ASSERT_EQ(used->ring[1].len, 16);
+    /* The old file saw nothing of it. */
+    vq_driver_raw(h.drv, &raw);
+    old_used = raw.device_area;
+    ASSERT_EQ(old_used->idx, 1);
+    munmap(p2, size);
+    vqh_destroy(&h);
+}
+
 struct churn {
     struct vqh *h;
     _Atomic bool stop;
@@ -442,4 +507,4 @@ TEST_MAIN(T(size1_notify), T(size1_event_idx_indirect), T(size2_event_idx),
           T(chain_across_regions), T(batched_push),
           T(event_idx_suppresses_calls), T(flags_suppress_notifications),
           T(stop_and_resume_base), T(mem_table_change_while_running),
-          T(mem_table_churn_during_traffic))
+          T(ring_region_replaced), T(mem_table_churn_during_traffic))
