@@ -183,10 +183,7 @@ static int answer(struct vhu_backend *be, const struct vhu_msg_hdr *hdr,
 int vhu_backend_handle_one(struct vhu_backend *be)
 {
     struct vhu_msg *m = &be->req;
-    const struct vhu_msg_limits limits = {
-        .max_queues = be->max_queues,
-        .max_mem_slots = be->max_mem_slots,
-    };
+    const struct vhu_msg_limits limits = {.max_queues = be->max_queues};
     const struct vhu_req_info *info;
     int fds[VHU_MAX_FDS];
     unsigned int nfds = 0;

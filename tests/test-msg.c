@@ -10,7 +10,7 @@
 #include "vhu-error.h"
 #include "vhu-msg.h"
 
-static const struct vhu_msg_limits lim = {.max_queues = 2, .max_mem_slots = 8};
+static const struct vhu_msg_limits lim = {.max_queues = 2};
 
 static struct vhu_msg *mk(uint32_t req, uint32_t size)
 {

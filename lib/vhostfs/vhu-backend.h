@@ -60,7 +60,11 @@ struct vhu_backend_ops {
     int (*set_vring_enable)(void *dev, unsigned int index, bool enable);
     /* The backend request channel's socket: see vhu_breq_new(). */
     int (*set_backend_req_fd)(void *dev, int *fd);
-    /* cfg->size bytes at cfg->offset; fill cfg->payload. */
+    /*
+     * cfg->size (1..256) bytes at cfg->offset; fill cfg->payload.  The
+     * library bounds offset + size only by 2^32: check it against the
+     * device's config space.
+     */
     int (*get_config)(void *dev, struct vhu_config *cfg);
     int (*set_config)(void *dev, const struct vhu_config *cfg);
     /* Fill *out (mmap_size, mmap_offset) and return the memfd in *fd. */
@@ -68,6 +72,7 @@ struct vhu_backend_ops {
                            struct vhu_inflight *out, int *fd);
     int (*set_inflight_fd)(void *dev, const struct vhu_inflight *in, int *fd);
     int (*get_max_mem_slots)(void *dev, uint64_t *slots);
+    /* The region is checked alone; refuse overlaps and one too many. */
     int (*add_mem_reg)(void *dev, const struct vhu_mem_region *region, int *fd);
     int (*rem_mem_reg)(void *dev, const struct vhu_mem_region *region);
     int (*reset_device)(void *dev);

@@ -67,10 +67,13 @@ const char *vhu_breq_name(uint32_t code, enum vhu_backend_dialect dialect);
  */
 int vhu_msg_check_hdr(const struct vhu_msg_hdr *hdr, bool want_reply);
 
-/* What the receiver knows when it validates a body. */
+/*
+ * What the receiver knows when it validates a body.  How many regions
+ * ADD_MEM_REG may add up to is state, not a property of one message: the
+ * device counts them.
+ */
 struct vhu_msg_limits {
-    uint32_t max_queues;    /* queue index must be below this */
-    uint32_t max_mem_slots; /* ADD_MEM_REG region count bound */
+    uint32_t max_queues; /* queue index must be below this */
 };
 
 /**

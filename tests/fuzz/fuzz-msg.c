@@ -69,7 +69,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     nfds = data[0] % 10;
     limits.max_queues = data[0] / 10;
-    limits.max_mem_slots = 8;
     data++;
     size--;
 
