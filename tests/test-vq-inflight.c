@@ -235,6 +235,32 @@ static void rounds(struct rig *r, unsigned int first, unsigned int n)
     }
 }
 
+/*
+ * Four requests answered out of order: the driver's free descriptors and
+ * the region's free entries come back shuffled, so what the next
+ * requests get is not in index order.
+ */
+static void shuffle_round(struct rig *r, unsigned int first)
+{
+    static const unsigned int order[4] = {1, 3, 0, 2};
+    struct popped p[4];
+    unsigned int i, want[4];
+
+    for (i = 0; i < 4; i++) {
+        add(r, first + i, 1 + i % 2, false);
+        want[i] = first + order[i];
+    }
+    vq_driver_kick(r->h.drv);
+    for (i = 0; i < 4; i++) {
+        ASSERT_EQ(pop(r, &p[i]), 1);
+    }
+    for (i = 0; i < 4; i++) {
+        vq_push(r->h.vq, &p[order[i]].e, 0);
+    }
+    vq_flush(r->h.vq);
+    reap(r, want, 4);
+}
+
 static void crash_resubmit(bool packed, bool indirect)
 {
     static const unsigned int again[] = {10, 12, 14, 15};
@@ -244,8 +270,11 @@ static void crash_resubmit(bool packed, bool indirect)
     unsigned int i;
 
     rig_setup(&r, packed, indirect);
-    /* Some traffic first, so positions are not at 0 (5 of 8 ...). */
+    /* Some traffic first, so positions are not at 0 and the free
+     * descriptors and entries are not in index order. */
     rounds(&r, 1, 5);
+    shuffle_round(&r, 100);
+    shuffle_round(&r, 110);
     for (i = 0; i < 6; i++) {
         add(&r, 10 + i, i % 3 == 1 ? 2 : 1, indirect && i % 2);
     }
@@ -315,6 +344,7 @@ static void crash_full(bool packed)
 
     rig_setup(&r, packed, false);
     rounds(&r, 1, 3);
+    shuffle_round(&r, 100);
     for (i = 0; i < NUM; i++) {
         add(&r, 10 + i, 1, false);
     }
