@@ -1,4 +1,4 @@
-# tests/vm/vm-lib.sh - helpers shared by the real-guest scripts; sourced,
+# tests/vm/vm-lib.sh - functions the real-guest scripts share; sourced,
 # never run.  Sets vm_dir (the directory of these scripts).  The scripts
 # are POSIX sh plus `local` and `test -nt`, which dash, bash and busybox
 # ash all have.
