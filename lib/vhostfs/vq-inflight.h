@@ -12,6 +12,19 @@
  * The buffer is one region per queue, one after the other; each region is
  * the spec's QueueRegionSplit or QueueRegionPacked, rounded up to
  * VQ_INFLIGHT_ALIGN bytes (the sizes DPDK's vhost library hands out).
+ * A frontend may ask for the buffer before SET_FEATURES says which layout
+ * the queues have (QEMU does): a device that does not know it yet makes
+ * and maps the buffer with packed = true, whose regions hold either
+ * layout, and keeps to that choice so a restarted device finds each
+ * region where the previous one put it.
+ *
+ * A device's part:
+ *   GET_INFLIGHT_FD:  fd = vq_inflight_create(&map, num_queues,
+ *                     queue_size, packed); answer map.size, offset 0, fd.
+ *   SET_INFLIGHT_FD:  vq_inflight_map_fd(&map, fd, mmap_size,
+ *                     mmap_offset, num_queues, queue_size, packed).
+ *   each vq_start():  vq_inflight_attach(vq, &map, index), then pop.
+ *   before vq_stop() / vq_free(): vq_inflight_detach(vq).
  *
  * Ownership: vq_inflight_create() returns a memfd the caller owns (it is
  * given to the frontend by GET_INFLIGHT_FD and may be closed after); the
