@@ -1,0 +1,809 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * check.c - vhostfs-client check: every FUSE operation, each result
+ * checked against the host's view of the shared directory (--dir).
+ *
+ * Output: one line per operation, "ok OP", "FAIL OP: why" or
+ * "unsupported OP (ENOSYS)" (or EOPNOTSUPP: a feature the backend lacks
+ * or has turned off), then a summary.  Exit status 0 only without FAIL.
+ *
+ * The check works in a directory of its own, vfc-check.PID, made with
+ * MKDIR in the share's root and removed at the end (on the host too,
+ * should a step have failed half-way).  Steps depend on earlier ones; a
+ * step whose prerequisite failed says so as a FAIL.
+ *
+ * Security model: replies are the backend's and not trusted; framing is
+ * checked by fuse.c, body sizes here before any field is read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "check.h"
+
+#define PATTERN_LEN 12345u
+#define TRUNC_LEN   4000u
+#define ALLOC_LEN   65536u
+
+static uint8_t pattern[PATTERN_LEN];
+
+void chk_ok(struct chk *c, const char *op)
+{
+    printf("ok %s\n", op);
+    c->n_ok++;
+}
+
+void chk_fail(struct chk *c, const char *op, const char *fmt, ...)
+{
+    va_list ap;
+
+    printf("FAIL %s: ", op);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    c->n_fail++;
+}
+
+static void chk_unsup(struct chk *c, const char *op, int err)
+{
+    const char *name = strerrorname_np(err);
+
+    printf("unsupported %s (%s)\n", op, name ? name : "?");
+    c->n_unsup++;
+}
+
+int chk_call(struct chk *c, const char *op, uint32_t opcode, uint64_t nodeid,
+             const void *a0, uint32_t l0, const void *a1, uint32_t l1,
+             uint32_t out_size, int want_err)
+{
+    struct vfc_req r = {
+        .opcode = opcode,
+        .nodeid = nodeid,
+        .arg = {a0, a1},
+        .arg_len = {l0, l1},
+        .nargs = a1   ? 2
+                 : a0 ? 1
+                      : 0,
+        .out = c->reply,
+        .out_size = out_size,
+    };
+    uint64_t unique = vfc_fuse_next_unique();
+    int rc;
+
+    rc = vfc_fuse_call(c->v, &r);
+    if (rc < 0) {
+        chk_fail(c, op, "%s", vfc_fuse_why);
+        return INT_MIN;
+    }
+    c->last_unique = unique;
+    if (r.error == 0) {
+        return (int)r.out_len;
+    }
+    if (r.error == want_err) {
+        return r.error;
+    }
+    if (r.error == -ENOSYS || r.error == -EOPNOTSUPP) {
+        chk_unsup(c, op, -r.error);
+    } else {
+        chk_fail(c, op, "%s", strerror(-r.error));
+    }
+    return INT_MIN;
+}
+
+int chk_call_names(struct chk *c, const char *op, uint32_t opcode,
+                   uint64_t nodeid, const void *a0, uint32_t l0, const char *n1,
+                   const char *n2, uint32_t out_size, int want_err)
+{
+    char names[2 * (NAME_MAX + 1)];
+    size_t l1 = strlen(n1) + 1, l2 = n2 ? strlen(n2) + 1 : 0;
+
+    if (l1 + l2 > sizeof(names)) {
+        chk_fail(c, op, "name too long");
+        return INT_MIN;
+    }
+    memcpy(names, n1, l1);
+    if (n2) {
+        memcpy(names + l1, n2, l2);
+    }
+    if (!a0) {
+        return chk_call(c, op, opcode, nodeid, names, (uint32_t)(l1 + l2), NULL,
+                        0, out_size, want_err);
+    }
+    return chk_call(c, op, opcode, nodeid, a0, l0, names, (uint32_t)(l1 + l2),
+                    out_size, want_err);
+}
+
+const char *chk_hpath(const struct chk *c, const char *name)
+{
+    static char path[PATH_MAX + NAME_MAX + 2];
+
+    snprintf(path, sizeof(path), "%s/%s", c->hsub, name);
+    return path;
+}
+
+void chk_remember(struct chk *c, uint64_t node)
+{
+    unsigned int i;
+
+    for (i = 0; i < c->nnodes; i++) {
+        if (c->node[i] == node) {
+            c->nlookup[i]++;
+            return;
+        }
+    }
+    if (c->nnodes < CHK_MAX_NODES) {
+        c->node[c->nnodes] = node;
+        c->nlookup[c->nnodes++] = 1;
+    }
+}
+
+bool chk_attr(struct chk *c, const char *op, const struct fuse_attr *a,
+              const char *path)
+{
+    struct stat st;
+
+    if (lstat(path, &st) < 0) {
+        chk_fail(c, op, "host: lstat %s: %s", path, strerror(errno));
+        return false;
+    }
+    if (a->ino != st.st_ino || a->mode != st.st_mode ||
+        a->nlink != st.st_nlink || a->uid != st.st_uid || a->gid != st.st_gid ||
+        (!S_ISDIR(st.st_mode) && a->size != (uint64_t)st.st_size)) {
+        chk_fail(c, op,
+                 "attributes ino %llu mode %o nlink %u uid %u gid %u size "
+                 "%llu; host has %llu %o %u %u %u %llu",
+                 (unsigned long long)a->ino, a->mode, a->nlink, a->uid, a->gid,
+                 (unsigned long long)a->size, (unsigned long long)st.st_ino,
+                 st.st_mode, (unsigned int)st.st_nlink, st.st_uid, st.st_gid,
+                 (unsigned long long)st.st_size);
+        return false;
+    }
+    return true;
+}
+
+uint64_t chk_entry(struct chk *c, const char *op, int len, const char *name)
+{
+    struct fuse_entry_out e;
+
+    if (len == INT_MIN) {
+        return 0;
+    }
+    if (len != (int)sizeof(e)) {
+        chk_fail(c, op, "entry reply of %d bytes, want %zu", len, sizeof(e));
+        return 0;
+    }
+    memcpy(&e, c->reply, sizeof(e));
+    if (e.nodeid == 0) {
+        chk_fail(c, op, "node id 0 for an existing name");
+        return 0;
+    }
+    chk_remember(c, e.nodeid);
+    return chk_attr(c, op, &e.attr, chk_hpath(c, name)) ? e.nodeid : 0;
+}
+
+static bool need(struct chk *c, const char *op, uint64_t what,
+                 const char *which)
+{
+    if (!what) {
+        chk_fail(c, op, "not run: %s failed", which);
+    }
+    return what != 0;
+}
+
+/* Host file @name holds exactly @want (@len bytes). */
+static bool host_content(struct chk *c, const char *op, const char *name,
+                         const void *want, size_t len)
+{
+    static uint8_t buf[PATTERN_LEN + 1];
+    ssize_t n = -1;
+    int fd = open(chk_hpath(c, name), O_RDONLY | O_CLOEXEC);
+
+    if (fd >= 0) {
+        n = pread(fd, buf, sizeof(buf), 0);
+        close(fd);
+    }
+    if (n < 0 || (size_t)n != len || memcmp(buf, want, len) != 0) {
+        chk_fail(c, op, "host file %s: %zd bytes, not the %zu expected", name,
+                 n, len);
+        return false;
+    }
+    return true;
+}
+
+/* --- steps ---------------------------------------------------------------- */
+
+static bool do_init(struct chk *c)
+{
+    struct fuse_init_in in = {
+        .major = FUSE_KERNEL_VERSION,
+        .minor = FUSE_KERNEL_MINOR_VERSION,
+        .max_readahead = 128 << 10,
+        .flags = FUSE_ASYNC_READ | FUSE_POSIX_LOCKS | FUSE_ATOMIC_O_TRUNC |
+                 FUSE_EXPORT_SUPPORT | FUSE_BIG_WRITES | FUSE_DONT_MASK |
+                 FUSE_FLOCK_LOCKS | FUSE_DO_READDIRPLUS |
+                 FUSE_READDIRPLUS_AUTO | FUSE_ASYNC_DIO | FUSE_PARALLEL_DIROPS |
+                 FUSE_MAX_PAGES | FUSE_INIT_EXT,
+    };
+    struct fuse_init_out out;
+    int len;
+
+    len = chk_call(c, "INIT", FUSE_INIT, 0, &in, sizeof(in), NULL, 0,
+                   sizeof(out), 0);
+    if (len == INT_MIN) {
+        return false;
+    }
+    memset(&out, 0, sizeof(out));
+    memcpy(&out, c->reply, (size_t)len);
+    if (len < FUSE_COMPAT_22_INIT_OUT_SIZE ||
+        out.major != FUSE_KERNEL_VERSION ||
+        (out.minor >= 23 && len != (int)sizeof(out))) {
+        chk_fail(c, "INIT", "reply of %d bytes for FUSE %u.%u", len, out.major,
+                 out.minor);
+        return false;
+    }
+    c->minor = out.minor < in.minor ? out.minor : in.minor;
+    c->flags = out.flags & in.flags;
+    c->max_write = out.max_write;
+    if (c->max_write < 4096) {
+        chk_fail(c, "INIT", "max_write %u below a page", out.max_write);
+        return false;
+    }
+    printf("# backend: FUSE %u.%u, flags %#x, max_write %u\n", out.major,
+           out.minor, out.flags, out.max_write);
+    chk_ok(c, "INIT");
+    return true;
+}
+
+static void do_root(struct chk *c)
+{
+    struct fuse_getattr_in in = {0};
+    struct fuse_attr_out ao;
+    int len;
+
+    len = chk_call(c, "GETATTR", FUSE_GETATTR, FUSE_ROOT_ID, &in, sizeof(in),
+                   NULL, 0, sizeof(ao), 0);
+    if (len == INT_MIN) {
+        return;
+    }
+    if (len != (int)sizeof(ao)) {
+        chk_fail(c, "GETATTR", "reply of %d bytes", len);
+        return;
+    }
+    memcpy(&ao, c->reply, sizeof(ao));
+    if (chk_attr(c, "GETATTR", &ao.attr, c->dir)) {
+        chk_ok(c, "GETATTR");
+    }
+}
+
+static void do_mkdir_lookup(struct chk *c)
+{
+    struct fuse_mkdir_in in = {.mode = 0755, .umask = 022};
+    struct stat st;
+    uint64_t node;
+    int len;
+
+    len = chk_call_names(c, "MKDIR", FUSE_MKDIR, FUSE_ROOT_ID, &in, sizeof(in),
+                         c->sub, NULL, sizeof(struct fuse_entry_out), 0);
+    if (len == INT_MIN) {
+        return;
+    }
+    if (lstat(c->hsub, &st) < 0 || !S_ISDIR(st.st_mode) ||
+        (st.st_mode & 07777) != 0755) {
+        chk_fail(c, "MKDIR", "host: %s is not a directory of mode 0755",
+                 c->hsub);
+        return;
+    }
+    c->sub_node = chk_entry(c, "MKDIR", len, ".");
+    if (!c->sub_node) {
+        return;
+    }
+    chk_ok(c, "MKDIR");
+    len = chk_call_names(c, "LOOKUP", FUSE_LOOKUP, FUSE_ROOT_ID, NULL, 0,
+                         c->sub, NULL, sizeof(struct fuse_entry_out), 0);
+    node = chk_entry(c, "LOOKUP", len, ".");
+    if (node && node != c->sub_node) {
+        chk_fail(c, "LOOKUP", "node %llu, MKDIR gave %llu",
+                 (unsigned long long)node, (unsigned long long)c->sub_node);
+    } else if (node) {
+        chk_ok(c, "LOOKUP");
+    }
+    /* A missing name: ENOENT, or a negative entry (node id 0). */
+    len = chk_call_names(c, "LOOKUP (missing name)", FUSE_LOOKUP, c->sub_node,
+                         NULL, 0, "no-such-name", NULL,
+                         sizeof(struct fuse_entry_out), -ENOENT);
+    if (len == -ENOENT ||
+        (len == (int)sizeof(struct fuse_entry_out) &&
+         ((struct fuse_entry_out *)(void *)c->reply)->nodeid == 0)) {
+        chk_ok(c, "LOOKUP (missing name)");
+    } else if (len != INT_MIN) {
+        chk_fail(c, "LOOKUP (missing name)", "found a node");
+    }
+}
+
+static void do_create_write_read(struct chk *c)
+{
+    struct fuse_create_in ci = {.flags = O_RDWR | O_CREAT | O_EXCL,
+                                .mode = S_IFREG | 0644,
+                                .umask = 022};
+    struct fuse_write_in wi = {.size = PATTERN_LEN, .flags = O_RDWR};
+    struct fuse_read_in ri = {.size = 65536, .flags = O_RDWR};
+    struct fuse_write_out wo;
+    struct fuse_open_out oo;
+    int len;
+
+    if (!need(c, "CREATE", c->sub_node, "MKDIR")) {
+        return;
+    }
+    len = chk_call_names(c, "CREATE", FUSE_CREATE, c->sub_node, &ci, sizeof(ci),
+                         "file", NULL,
+                         sizeof(struct fuse_entry_out) + sizeof(oo), 0);
+    if (len == INT_MIN) {
+        return;
+    }
+    if (len != (int)(sizeof(struct fuse_entry_out) + sizeof(oo))) {
+        chk_fail(c, "CREATE", "reply of %d bytes", len);
+        return;
+    }
+    memcpy(&oo, c->reply + sizeof(struct fuse_entry_out), sizeof(oo));
+    c->file_node =
+        chk_entry(c, "CREATE", sizeof(struct fuse_entry_out), "file");
+    if (!c->file_node) {
+        return;
+    }
+    c->fh = oo.fh;
+    chk_ok(c, "CREATE");
+
+    wi.fh = c->fh;
+    len = chk_call(c, "WRITE", FUSE_WRITE, c->file_node, &wi, sizeof(wi),
+                   pattern, PATTERN_LEN, sizeof(wo), 0);
+    if (len != INT_MIN) {
+        memcpy(&wo, c->reply, sizeof(wo));
+        if (len != (int)sizeof(wo) || wo.size != PATTERN_LEN) {
+            chk_fail(c, "WRITE", "wrote %u bytes of %u (reply %d bytes)",
+                     wo.size, PATTERN_LEN, len);
+        } else if (host_content(c, "WRITE", "file", pattern, PATTERN_LEN)) {
+            chk_ok(c, "WRITE");
+        }
+    }
+
+    ri.fh = c->fh;
+    len = chk_call(c, "READ", FUSE_READ, c->file_node, &ri, sizeof(ri), NULL, 0,
+                   ri.size, 0);
+    if (len == INT_MIN) {
+        return;
+    }
+    if (len != PATTERN_LEN || memcmp(c->reply, pattern, PATTERN_LEN) != 0) {
+        chk_fail(c, "READ", "%d bytes, not the %u written", len, PATTERN_LEN);
+        return;
+    }
+    ri.offset = 1000;
+    ri.size = 100;
+    len = chk_call(c, "READ", FUSE_READ, c->file_node, &ri, sizeof(ri), NULL, 0,
+                   ri.size, 0);
+    if (len == 100 && memcmp(c->reply, pattern + 1000, 100) == 0) {
+        chk_ok(c, "READ");
+    } else if (len != INT_MIN) {
+        chk_fail(c, "READ", "at offset 1000: %d bytes, not those written", len);
+    }
+}
+
+static void do_flush_fsync(struct chk *c)
+{
+    struct fuse_flush_in fl = {.fh = c->fh, .lock_owner = 0x1111};
+    struct fuse_fsync_in fs = {.fh = c->fh};
+
+    if (!need(c, "FLUSH", c->file_node, "CREATE") ||
+        !need(c, "FSYNC", c->file_node, "CREATE")) {
+        return;
+    }
+    if (chk_call(c, "FLUSH", FUSE_FLUSH, c->file_node, &fl, sizeof(fl), NULL, 0,
+                 0, 0) == 0) {
+        chk_ok(c, "FLUSH");
+    }
+    if (chk_call(c, "FSYNC", FUSE_FSYNC, c->file_node, &fs, sizeof(fs), NULL, 0,
+                 0, 0) == 0) {
+        chk_ok(c, "FSYNC");
+    }
+}
+
+/* SETATTR @in; the reply's attributes must match the host. */
+static bool setattr(struct chk *c, const char *op, struct fuse_setattr_in *in)
+{
+    struct fuse_attr_out ao;
+    int len;
+
+    len = chk_call(c, op, FUSE_SETATTR, c->file_node, in, sizeof(*in), NULL, 0,
+                   sizeof(ao), 0);
+    if (len == INT_MIN) {
+        return false;
+    }
+    if (len != (int)sizeof(ao)) {
+        chk_fail(c, op, "reply of %d bytes", len);
+        return false;
+    }
+    memcpy(&ao, c->reply, sizeof(ao));
+    return chk_attr(c, op, &ao.attr, chk_hpath(c, "file"));
+}
+
+static void do_getattr_setattr(struct chk *c)
+{
+    struct fuse_getattr_in gi = {.getattr_flags = FUSE_GETATTR_FH, .fh = c->fh};
+    struct fuse_setattr_in si;
+    struct fuse_attr_out ao;
+    struct stat st;
+    int len;
+
+    if (!need(c, "SETATTR", c->file_node, "CREATE")) {
+        return;
+    }
+    len = chk_call(c, "GETATTR (fh)", FUSE_GETATTR, c->file_node, &gi,
+                   sizeof(gi), NULL, 0, sizeof(ao), 0);
+    if (len != INT_MIN) {
+        memcpy(&ao, c->reply, sizeof(ao));
+        if (len != (int)sizeof(ao) || ao.attr.size != PATTERN_LEN) {
+            chk_fail(c, "GETATTR (fh)", "reply of %d bytes, size %llu", len,
+                     (unsigned long long)ao.attr.size);
+        } else if (chk_attr(c, "GETATTR (fh)", &ao.attr,
+                            chk_hpath(c, "file"))) {
+            chk_ok(c, "GETATTR (fh)");
+        }
+    }
+    si = (struct fuse_setattr_in){
+        .valid = FATTR_SIZE | FATTR_FH, .fh = c->fh, .size = TRUNC_LEN};
+    if (setattr(c, "SETATTR (size)", &si) &&
+        host_content(c, "SETATTR (size)", "file", pattern, TRUNC_LEN)) {
+        chk_ok(c, "SETATTR (size)");
+    }
+    si = (struct fuse_setattr_in){.valid = FATTR_MODE, .mode = 0600};
+    if (setattr(c, "SETATTR (mode)", &si)) {
+        lstat(chk_hpath(c, "file"), &st);
+        if ((st.st_mode & 07777) == 0600) {
+            chk_ok(c, "SETATTR (mode)");
+        } else {
+            chk_fail(c, "SETATTR (mode)", "host mode %o", st.st_mode);
+        }
+    }
+    si = (struct fuse_setattr_in){.valid = FATTR_ATIME | FATTR_MTIME,
+                                  .atime = 1000000000,
+                                  .atimensec = 123456789,
+                                  .mtime = 1100000000,
+                                  .mtimensec = 987654321};
+    if (setattr(c, "SETATTR (times)", &si)) {
+        lstat(chk_hpath(c, "file"), &st);
+        if (st.st_atim.tv_sec == 1000000000 &&
+            st.st_atim.tv_nsec == 123456789 &&
+            st.st_mtim.tv_sec == 1100000000 &&
+            st.st_mtim.tv_nsec == 987654321) {
+            chk_ok(c, "SETATTR (times)");
+        } else {
+            chk_fail(c, "SETATTR (times)",
+                     "host atime %lld.%09ld mtime "
+                     "%lld.%09ld",
+                     (long long)st.st_atim.tv_sec, st.st_atim.tv_nsec,
+                     (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+        }
+    }
+}
+
+static void do_fallocate_lseek(struct chk *c)
+{
+    struct fuse_fallocate_in fa = {.fh = c->fh, .length = ALLOC_LEN};
+    struct fuse_lseek_in li = {.fh = c->fh};
+    static const int whence[] = {SEEK_DATA, SEEK_HOLE};
+    struct fuse_lseek_out lo;
+    struct stat st;
+    unsigned int i;
+    int len, fd;
+
+    if (!need(c, "FALLOCATE", c->file_node, "CREATE") ||
+        !need(c, "LSEEK", c->file_node, "CREATE")) {
+        return;
+    }
+    if (chk_call(c, "FALLOCATE", FUSE_FALLOCATE, c->file_node, &fa, sizeof(fa),
+                 NULL, 0, 0, 0) == 0) {
+        if (lstat(chk_hpath(c, "file"), &st) == 0 && st.st_size == ALLOC_LEN) {
+            chk_ok(c, "FALLOCATE");
+        } else {
+            chk_fail(c, "FALLOCATE", "host size %lld, want %u",
+                     (long long)st.st_size, ALLOC_LEN);
+        }
+    }
+    fd = open(chk_hpath(c, "file"), O_RDONLY | O_CLOEXEC);
+    for (i = 0; i < 2; i++) {
+        off_t want = fd < 0 ? -1 : lseek(fd, 0, whence[i]);
+
+        li.whence = (uint32_t)whence[i];
+        len = chk_call(c, "LSEEK", FUSE_LSEEK, c->file_node, &li, sizeof(li),
+                       NULL, 0, sizeof(lo), 0);
+        if (len == INT_MIN) {
+            break;
+        }
+        memcpy(&lo, c->reply, sizeof(lo));
+        if (len != (int)sizeof(lo) || (off_t)lo.offset != want) {
+            chk_fail(c, "LSEEK", "whence %d: offset %llu, host says %lld",
+                     whence[i], (unsigned long long)lo.offset, (long long)want);
+            break;
+        }
+        if (i == 1) {
+            chk_ok(c, "LSEEK");
+        }
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+}
+
+/* The lock the host sees on [0, 99] of the file, through an OFD lock. */
+static int host_lock_type(struct chk *c)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 100};
+    int fd = open(chk_hpath(c, "file"), O_RDWR | O_CLOEXEC);
+    int rc;
+
+    if (fd < 0) {
+        return -1;
+    }
+    rc = fcntl(fd, F_OFD_GETLK, &fl);
+    close(fd);
+    return rc < 0 ? -1 : fl.l_type;
+}
+
+static void do_locks(struct chk *c)
+{
+    struct fuse_lk_in li = {
+        .fh = c->fh,
+        .owner = 0x1111,
+        .lk = {
+            .start = 0, .end = 99, .type = F_WRLCK, .pid = (uint32_t)getpid()}};
+    struct fuse_lk_out lo;
+    int len, t;
+
+    if (!need(c, "SETLK", c->file_node, "CREATE") ||
+        !need(c, "GETLK", c->file_node, "CREATE")) {
+        return;
+    }
+    if (chk_call(c, "SETLK", FUSE_SETLK, c->file_node, &li, sizeof(li), NULL, 0,
+                 0, 0) != 0) {
+        return;
+    }
+    t = host_lock_type(c);
+    if (t != F_WRLCK) {
+        chk_fail(c, "SETLK", "the host sees lock type %d, not F_WRLCK", t);
+    } else {
+        chk_ok(c, "SETLK");
+    }
+    /* Another owner asks: the first one's lock conflicts.  As
+     * fs/fuse/file.c does, GETLK and unlocks carry no pid. */
+    li.owner = 0x2222;
+    li.lk.pid = 0;
+    len = chk_call(c, "GETLK", FUSE_GETLK, c->file_node, &li, sizeof(li), NULL,
+                   0, sizeof(lo), 0);
+    if (len != INT_MIN) {
+        memcpy(&lo, c->reply, sizeof(lo));
+        if (len != (int)sizeof(lo) || lo.lk.type != F_WRLCK) {
+            chk_fail(c, "GETLK", "reply %d bytes, type %u, want F_WRLCK", len,
+                     lo.lk.type);
+        } else {
+            chk_ok(c, "GETLK");
+        }
+    }
+    li.owner = 0x1111;
+    li.lk.type = F_UNLCK;
+    if (chk_call(c, "SETLK (unlock)", FUSE_SETLK, c->file_node, &li, sizeof(li),
+                 NULL, 0, 0, 0) == 0) {
+        t = host_lock_type(c);
+        if (t != F_UNLCK) {
+            chk_fail(c, "SETLK (unlock)", "the host still sees type %d", t);
+        } else {
+            chk_ok(c, "SETLK (unlock)");
+        }
+    }
+}
+
+static void do_copy_open_release(struct chk *c)
+{
+    struct fuse_create_in ci = {.flags = O_WRONLY | O_CREAT | O_EXCL,
+                                .mode = S_IFREG | 0644};
+    struct fuse_copy_file_range_in cr = {.fh_in = c->fh, .len = TRUNC_LEN};
+    struct fuse_release_in rel = {.flags = O_WRONLY};
+    struct fuse_open_in oi = {.flags = O_RDONLY};
+    struct fuse_write_out wo;
+    struct fuse_open_out oo;
+    int len;
+
+    if (!need(c, "COPY_FILE_RANGE", c->file_node, "CREATE")) {
+        return;
+    }
+    len = chk_call_names(c, "CREATE (second file)", FUSE_CREATE, c->sub_node,
+                         &ci, sizeof(ci), "copy", NULL,
+                         sizeof(struct fuse_entry_out) + sizeof(oo), 0);
+    if (len == (int)(sizeof(struct fuse_entry_out) + sizeof(oo))) {
+        memcpy(&oo, c->reply + sizeof(struct fuse_entry_out), sizeof(oo));
+        c->copy_node = chk_entry(c, "CREATE (second file)",
+                                 sizeof(struct fuse_entry_out), "copy");
+    } else if (len != INT_MIN) {
+        chk_fail(c, "CREATE (second file)", "reply of %d bytes", len);
+    }
+    if (c->copy_node) {
+        cr.nodeid_out = c->copy_node;
+        cr.fh_out = oo.fh;
+        len = chk_call(c, "COPY_FILE_RANGE", FUSE_COPY_FILE_RANGE, c->file_node,
+                       &cr, sizeof(cr), NULL, 0, sizeof(wo), 0);
+        if (len != INT_MIN) {
+            memcpy(&wo, c->reply, sizeof(wo));
+            if (len != (int)sizeof(wo) || wo.size != TRUNC_LEN) {
+                chk_fail(c, "COPY_FILE_RANGE", "copied %u of %u bytes", wo.size,
+                         TRUNC_LEN);
+            } else if (host_content(c, "COPY_FILE_RANGE", "copy", pattern,
+                                    TRUNC_LEN)) {
+                chk_ok(c, "COPY_FILE_RANGE");
+            }
+        }
+        rel.fh = oo.fh;
+        chk_call(c, "RELEASE", FUSE_RELEASE, c->copy_node, &rel, sizeof(rel),
+                 NULL, 0, 0, 0);
+    }
+    rel = (struct fuse_release_in){.fh = c->fh,
+                                   .flags = O_RDWR,
+                                   .release_flags = FUSE_RELEASE_FLUSH,
+                                   .lock_owner = 0x1111};
+    if (chk_call(c, "RELEASE", FUSE_RELEASE, c->file_node, &rel, sizeof(rel),
+                 NULL, 0, 0, 0) == 0) {
+        chk_ok(c, "RELEASE");
+    }
+    len = chk_call(c, "OPEN", FUSE_OPEN, c->file_node, &oi, sizeof(oi), NULL, 0,
+                   sizeof(oo), 0);
+    if (len != INT_MIN) {
+        if (len != (int)sizeof(oo)) {
+            chk_fail(c, "OPEN", "reply of %d bytes", len);
+            return;
+        }
+        memcpy(&oo, c->reply, sizeof(oo));
+        rel = (struct fuse_release_in){.fh = oo.fh, .flags = O_RDONLY};
+        if (chk_call(c, "OPEN", FUSE_RELEASE, c->file_node, &rel, sizeof(rel),
+                     NULL, 0, 0, 0) == 0) {
+            chk_ok(c, "OPEN");
+        }
+    }
+}
+
+static void do_statfs(struct chk *c)
+{
+    struct fuse_statfs_out so;
+    struct statvfs hv;
+    int len;
+
+    len = chk_call(c, "STATFS", FUSE_STATFS, FUSE_ROOT_ID, NULL, 0, NULL, 0,
+                   sizeof(so), 0);
+    if (len == INT_MIN) {
+        return;
+    }
+    memcpy(&so, c->reply, sizeof(so));
+    if (len != (int)sizeof(so) || statvfs(c->dir, &hv) < 0 ||
+        so.st.blocks != hv.f_blocks || so.st.bsize != hv.f_bsize ||
+        so.st.frsize != hv.f_frsize || so.st.namelen != hv.f_namemax) {
+        chk_fail(c, "STATFS",
+                 "blocks %llu bsize %u namelen %u differ from "
+                 "the host's %llu %lu %lu",
+                 (unsigned long long)so.st.blocks, so.st.bsize, so.st.namelen,
+                 (unsigned long long)hv.f_blocks, hv.f_bsize, hv.f_namemax);
+        return;
+    }
+    chk_ok(c, "STATFS");
+}
+
+static void do_rmdir_forget_destroy(struct chk *c)
+{
+    struct {
+        struct fuse_batch_forget_in in;
+        struct fuse_forget_one one[CHK_MAX_NODES];
+    } bf;
+    struct vfc_req r = {.hiprio = true, .no_reply = true};
+    struct stat st;
+    unsigned int i;
+
+    if (need(c, "RMDIR", c->sub_node, "MKDIR") &&
+        chk_call_names(c, "RMDIR", FUSE_RMDIR, FUSE_ROOT_ID, NULL, 0, c->sub,
+                       NULL, 0, 0) == 0) {
+        if (lstat(c->hsub, &st) == 0) {
+            chk_fail(c, "RMDIR", "host: %s is still there", c->hsub);
+        } else {
+            chk_ok(c, "RMDIR");
+        }
+    }
+    memset(&bf, 0, sizeof(bf));
+    for (i = 0; i < c->nnodes; i++) {
+        if (c->nlookup[i]) {
+            bf.one[bf.in.count].nodeid = c->node[i];
+            bf.one[bf.in.count++].nlookup = c->nlookup[i];
+        }
+    }
+    r.opcode = FUSE_BATCH_FORGET;
+    r.arg[0] = &bf;
+    r.arg_len[0] = (uint32_t)(sizeof(bf.in) + bf.in.count * sizeof(bf.one[0]));
+    r.nargs = 1;
+    if (vfc_fuse_call(c->v, &r) < 0) {
+        chk_fail(c, "BATCH_FORGET", "%s", vfc_fuse_why);
+    } else {
+        c->nnodes = 0;
+        chk_ok(c, "BATCH_FORGET");
+    }
+    /* Anything unknown: ENOSYS (fuse_lowlevel.c, fs/fuse/dev.c). */
+    if (chk_call(c, "unknown opcode", 9999, FUSE_ROOT_ID, NULL, 0, NULL, 0, 0,
+                 -ENOSYS) == -ENOSYS) {
+        chk_ok(c, "unknown opcode (ENOSYS)");
+    } else {
+        chk_fail(c, "unknown opcode", "was not refused with ENOSYS");
+    }
+    if (chk_call(c, "DESTROY", FUSE_DESTROY, 0, NULL, 0, NULL, 0, 0, 0) == 0) {
+        chk_ok(c, "DESTROY");
+    }
+}
+
+/* Host-side removal of what a failed step left behind. */
+static void host_cleanup(struct chk *c)
+{
+    static const char *const names[] = {"file", "copy",  "link",
+                                        "hard", "hard2", "fifo"};
+    unsigned int i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        unlink(chk_hpath(c, names[i]));
+    }
+    rmdir(c->hsub);
+}
+
+int vfc_cmd_check(struct vfc_vmm *v, int argc, char **argv)
+{
+    static struct chk chk;
+    struct chk *c = &chk;
+    unsigned int i;
+
+    (void)argv;
+    if (argc > 1) {
+        fprintf(stderr, "vhostfs-client: check takes no arguments\n");
+        return 1;
+    }
+    memset(c, 0, sizeof(*c));
+    c->v = v;
+    c->dir = v->opts->dir;
+    snprintf(c->sub, sizeof(c->sub), "vfc-check.%d", (int)getpid());
+    if (strlen(c->dir) + strlen(c->sub) + 2 > sizeof(c->hsub)) {
+        fprintf(stderr, "vhostfs-client: --dir: path too long\n");
+        return 1;
+    }
+    strcpy(c->hsub, c->dir);
+    strcat(c->hsub, "/");
+    strcat(c->hsub, c->sub);
+    for (i = 0; i < PATTERN_LEN; i++) {
+        pattern[i] = (uint8_t)(i * 7 + i / 251);
+    }
+    if (do_init(c)) {
+        do_root(c);
+        do_mkdir_lookup(c);
+        do_create_write_read(c);
+        do_flush_fsync(c);
+        do_getattr_setattr(c);
+        do_fallocate_lseek(c);
+        do_locks(c);
+        do_copy_open_release(c);
+        chk_names(c);
+        chk_xattrs(c);
+        chk_dirs(c);
+        do_statfs(c);
+        chk_queue_level(c);
+        chk_cleanup_names(c);
+        do_rmdir_forget_destroy(c);
+    }
+    host_cleanup(c);
+    printf("# check: %u ok, %u unsupported, %u failed\n", c->n_ok, c->n_unsup,
+           c->n_fail);
+    return c->n_fail ? 1 : 0;
+}
