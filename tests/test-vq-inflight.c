@@ -335,6 +335,57 @@ TEST(packed_crash_resubmit_indirect)
     crash_resubmit(true, true);
 }
 
+/*
+ * Two-thread traffic with tracking on, past 65536 requests: afterwards
+ * nothing is in flight, in the region's view as in the ring's, and a
+ * restarted device resubmits nothing.
+ */
+static void tracked_traffic(bool packed)
+{
+    struct vqh_traffic t = {.nreq = 70000, .indirect = true};
+    struct rig r;
+    unsigned int i, n;
+    void *region;
+
+    rig_setup(&r, packed, true);
+    if (vqh_traffic(&r.h, &t) < 0) {
+        test_fail(__FILE__, __LINE__, "traffic: %s", t.err);
+    }
+    region = vq_inflight_region(&r.map, 0);
+    if (packed) {
+        struct vq_inflight_packed *rp = region;
+
+        ASSERT_EQ(rp->used_idx, rp->old_used_idx);
+        ASSERT_EQ(rp->free_head, rp->old_free_head);
+        /* Every entry back on the free list. */
+        for (i = rp->free_head, n = 0; i < NUM && n <= NUM; n++) {
+            ASSERT_EQ(rp->desc[i].inflight, 0);
+            i = rp->desc[i].next;
+        }
+        ASSERT_EQ(n, NUM);
+    } else {
+        struct vq_inflight_split *rs = region;
+
+        ASSERT_EQ(rs->used_idx, (uint16_t)70000);
+        for (i = 0; i < NUM; i++) {
+            ASSERT_EQ(rs->desc[i].inflight, 0);
+        }
+    }
+    ASSERT_EQ(crash_and_restart(&r), 0);
+    rounds(&r, 1, NUM);
+    rig_destroy(&r);
+}
+
+TEST(split_tracked_traffic)
+{
+    tracked_traffic(false);
+}
+
+TEST(packed_tracked_traffic)
+{
+    tracked_traffic(true);
+}
+
 /* A full ring in flight, popped in one order, all resubmitted in it. */
 static void crash_full(bool packed)
 {
@@ -741,7 +792,8 @@ TEST(attach_needs_started)
 
 TEST_MAIN(T(sizes), T(memfd), T(split_crash_resubmit),
           T(split_crash_resubmit_indirect), T(packed_crash_resubmit),
-          T(packed_crash_resubmit_indirect), T(split_crash_full_ring),
+          T(packed_crash_resubmit_indirect), T(split_tracked_traffic),
+          T(packed_tracked_traffic), T(split_crash_full_ring),
           T(packed_crash_full_ring), T(split_crash_after_used_idx),
           T(packed_crash_after_flags), T(packed_crash_before_flags),
           T(hostile_version), T(hostile_desc_num), T(hostile_split_batch),
