@@ -461,12 +461,14 @@ int vhu_msg_validate(const struct vhu_msg *msg, unsigned int nfds,
         }
         return rc;
     case VHU_REQ_SET_VRING_BASE:
-        /* Split: 16-bit index; packed: 15 bits and the wrap counter. */
-        rc = queue_ok(st->index, limits);
-        if (rc == 0 && st->num > 0xffff) {
-            rc = vhu_err(VHU_E_INVALID_PARAM);
-        }
-        return rc;
+        /*
+         * Split: a 16-bit index.  Packed ("Vring descriptor indices for
+         * packed virtqueues"): the avail index and wrap counter in bits
+         * 0-15, the used index and wrap counter in bits 16-31, which
+         * QEMU sends.  The layout is not known here: the queue checks
+         * the value against its size when it starts.
+         */
+        return queue_ok(st->index, limits);
     case VHU_REQ_SET_VRING_ENABLE:
     case VHU_REQ_SET_VRING_ENDIAN:
         /* Both take 0 or 1 (disable/enable, little/big endian). */

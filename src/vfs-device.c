@@ -179,6 +179,7 @@ static int set_vring_base(void *opaque, unsigned int index, unsigned int num)
         return -EINVAL;
     }
     vfs_queue_stop(q);
+    vhostfs_log(VHOSTFS_LOG_DEBUG, "queue %u: base 0x%x", index, num);
     return vq_set_base(q->vq, num);
 }
 
@@ -193,6 +194,7 @@ static int get_vring_base(void *opaque, unsigned int index, unsigned int *num)
     vfs_queue_stop(q);
     q->kick_set = false;
     *num = vq_get_base(q->vq);
+    vhostfs_log(VHOSTFS_LOG_DEBUG, "queue %u: stopped at 0x%x", index, *num);
     return 0;
 }
 

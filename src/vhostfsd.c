@@ -4,11 +4,10 @@
  *
  *   parse -> validate -> logging -> listen -> serve
  *
- * Each step is a function of its own, so that the transports (vhost-user
- * over a socket or an inherited fd, /dev/fuse for --mount), the sandbox
- * and the FUSE server can be wired into serve() as they arrive.  Until
- * then serve() says what it would serve and what is not done yet, and the
- * daemon exits with status 1.
+ * Each step is a function of its own.  serve() logs what is served and
+ * which accepted options are not implemented yet, then hands over to the
+ * transports (serve.c): vhost-user over a socket or an inherited fd, or
+ * /dev/fuse for --mount.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -19,7 +18,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "options.h"
+#include "serve.h"
 #include "vhu-conn.h"
 #include "vhu-error.h"
 
@@ -78,6 +79,19 @@ static void fatal(const char *fmt, ...)
     va_end(ap);
 }
 
+/* The library's and the filesystem's log lines go the same way. */
+static void lib_log_sink(void *opaque, enum vhostfs_log_level level,
+                         const char *line)
+{
+    enum vfsd_log_level l = level <= VHOSTFS_LOG_ERR       ? VFSD_LOG_ERROR
+                            : level <= VHOSTFS_LOG_WARNING ? VFSD_LOG_WARN
+                            : level <= VHOSTFS_LOG_INFO    ? VFSD_LOG_INFO
+                                                           : VFSD_LOG_DEBUG;
+
+    (void)opaque;
+    vlog(l, "%s", line);
+}
+
 static void log_setup(const struct vfsd_options *o)
 {
     log_level = o->log_level;
@@ -85,6 +99,7 @@ static void log_setup(const struct vfsd_options *o)
         openlog("vhostfsd", LOG_PID, LOG_DAEMON);
         log_to_syslog = true;
     }
+    vhostfs_log_set_sink(lib_log_sink, NULL);
 }
 
 /* --- what would be served ------------------------------------------------ */
@@ -212,16 +227,9 @@ static int listen_socket(const struct vfsd_options *o)
  */
 static int serve(const struct vfsd_options *o, int lfd)
 {
-    (void)lfd;
     describe(o);
     report_pending(o);
-    if (o->mount_point) {
-        fatal("the /dev/fuse transport (--mount) is not implemented yet");
-    } else {
-        fatal("the vhost-user transport is not wired to the FUSE server "
-              "yet");
-    }
-    return -ENOSYS;
+    return vfsd_serve(o, lfd);
 }
 
 /* --- main ---------------------------------------------------------------- */
