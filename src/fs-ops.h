@@ -46,9 +46,10 @@
  * @uid:    fsuid of the calling process.
  * @gid:    fsgid of the calling process.
  * @pid:    thread group id of the caller (0 for kernel-internal requests).
- * @umask:  the caller's umask for MKNOD, MKDIR, CREATE and TMPFILE (only
- *          when FUSE_DONT_MASK was negotiated; 0 otherwise and for the
- *          other ops).
+ * @umask:  the caller's umask as sent with MKNOD, MKDIR, CREATE and TMPFILE
+ *          (0 for the other ops).  The kernel has already applied it to
+ *          the mode unless FUSE_DONT_MASK was negotiated; only then must
+ *          the fs apply it.
  */
 struct fs_ctx {
     uint64_t unique;
