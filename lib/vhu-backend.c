@@ -12,7 +12,9 @@
  * here unless an op took it, on every path.  Framing errors (a socket
  * error, a partial or oversized message) leave the stream out of step: the
  * connection is marked broken.  Anything else is answered with an error
- * and the connection goes on.
+ * and the connection goes on, except a SET_PROTOCOL_FEATURES refused
+ * without an ack to say so (the two sides would disagree on how requests
+ * are answered): that breaks the connection too.
  *
  * Answers (spec: "Communication", "REPLY_ACK"):
  *  - a request with a reply of its own (GET_*) always gets one; when it
@@ -119,13 +121,20 @@ int vhu__op_rc(int rc)
 
 /*
  * Whether the byte stream can still be trusted after vhu_recv() failed
- * with @rc: only when the whole message was read and just its fds were
- * wrong (vhu-conn.h).  Everything else (socket errors, partial or
- * oversized messages) breaks the connection.
+ * with @rc: when the whole message was read and just its fds were wrong,
+ * or when nothing was read at all (SOCKET_RETRY: vhu_recv() reports a
+ * retry only before the first byte; see vhu-conn.h).  Everything else
+ * (socket errors, partial or oversized messages) breaks the connection.
  */
 static bool breaks_stream(int rc)
 {
-    return vhu_err_kind(rc) != VHU_E_INCORRECT_FDS;
+    switch (vhu_err_kind(rc)) {
+    case VHU_E_INCORRECT_FDS:
+    case VHU_E_SOCKET_RETRY:
+        return false;
+    default:
+        return true;
+    }
 }
 
 /* What negotiation allows, before any op sees the request. */
@@ -200,6 +209,10 @@ int vhu_backend_handle_one(struct vhu_backend *be)
         be->broken = true;
         return rc;
     }
+    if (vhu_err_kind(rc) == VHU_E_SOCKET_RETRY) {
+        /* No message yet: nothing to answer. */
+        return rc;
+    }
     /* Otherwise the whole message was read (vhu-conn.h): answer it. */
     info = vhu_req_info(m->hdr.request);
     /* What was negotiated before this message decides how it is answered. */
@@ -232,6 +245,17 @@ int vhu_backend_handle_one(struct vhu_backend *be)
     /* Whatever the op did not take. */
     vhu_close_fds(fds, nfds);
     arc = answer(be, &m->hdr, info, need_ack, log_pf, rc, &c);
+    /*
+     * A refused SET_PROTOCOL_FEATURES that no ack reported: the frontend
+     * now believes in features (REPLY_ACK, LOG_SHMFD) that change how
+     * requests are answered, and would wait for replies that never come.
+     * Spec, "Communication": the backend may close on incompatible
+     * features.
+     */
+    if (rc < 0 && m->hdr.request == VHU_REQ_SET_PROTOCOL_FEATURES &&
+        !need_ack) {
+        be->broken = true;
+    }
     return rc < 0 ? rc : arc;
 }
 

@@ -5,6 +5,7 @@
  * what the library adds: errors answered, REPLY_ACK on and off).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -366,6 +367,50 @@ TEST(wrong_reply_breaks_frontend)
     ASSERT_EQ(test_count_fds(), nfds);
 }
 
+/*
+ * Nothing to read on a non-blocking socket is SOCKET_RETRY: nothing was
+ * consumed, nothing is answered, and the connection goes on.
+ */
+TEST(backend_retry_not_broken)
+{
+    struct dummy_pair p;
+
+    open_pair(&p);
+    ASSERT_EQ(fcntl(vhu_backend_fd(p.be), F_SETFL, O_NONBLOCK), 0);
+    ASSERT_ERR_KIND(vhu_backend_handle_one(p.be), VHU_E_SOCKET_RETRY);
+    ASSERT(!vhu_backend_is_broken(p.be));
+    ASSERT_OK(vhu_fe_set_owner(p.fe));
+    ASSERT_EQ(vhu_backend_handle_one(p.be), 0);
+    ASSERT(p.dev.owned);
+    dummy_pair_close(&p);
+}
+
+/*
+ * A SET_PROTOCOL_FEATURES the backend refuses without being able to say so
+ * (no REPLY_ACK yet) leaves the two sides disagreeing on how requests are
+ * answered: the frontend would wait for acks that never come.  The backend
+ * closes the connection instead.
+ */
+TEST(refused_protocol_features_close)
+{
+    struct dummy_pair p;
+    uint64_t f, pf;
+
+    open_pair(&p);
+    ASSERT_OK(dummy_pair_serve(&p, 4));
+    ASSERT_OK(vhu_fe_get_features(p.fe, &f));
+    ASSERT_OK(vhu_fe_set_features(p.fe, f));
+    ASSERT_OK(vhu_fe_get_protocol_features(p.fe, &pf));
+    /* LOG_SHMFD is not offered: refused. */
+    ASSERT_OK(
+        vhu_fe_set_protocol_features(p.fe, pf | VHU_PF_BIT(VHU_PF_LOG_SHMFD)));
+    dummy_pair_wait(&p);
+    ASSERT_ERR_KIND(p.rcs[3], VHU_E_FEATURE_MISMATCH);
+    ASSERT(vhu_backend_is_broken(p.be));
+    ASSERT_EQ(vhu_backend_protocol_features(p.be), 0);
+    dummy_pair_close(&p);
+}
+
 /* The frontend hanging up ends vhu_backend_run() with 0. */
 TEST(run_until_hangup)
 {
@@ -385,4 +430,5 @@ TEST_MAIN(T(create_dummy_backend), T(set_owner), T(set_features),
           T(frontend_backend_process), T(error_display), T(error_from_errno),
           T(unimplemented_op_answered), T(op_errno_in_ack), T(no_reply_ack),
           T(negotiation_enforced), T(wrong_reply_breaks_frontend),
+          T(backend_retry_not_broken), T(refused_protocol_features_close),
           T(run_until_hangup))

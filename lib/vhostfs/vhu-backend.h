@@ -105,8 +105,12 @@ int vhu_backend_fd(const struct vhu_backend *be);
  * Returns 0 when the message was handled, or an error code.  After a
  * socket error or a partial or oversized message the stream cannot be
  * trusted: vhu_backend_is_broken() turns true and the caller should stop.
- * Other errors (unknown request, bad parameters or fds, an op failing)
- * were answered, and the connection goes on.
+ * So it does after a SET_PROTOCOL_FEATURES refused without REPLY_ACK (the
+ * frontend could not learn of the refusal).  VHU_E_SOCKET_RETRY (a
+ * non-blocking socket with nothing to read, or ENOMEM/ENOBUFS before the
+ * first byte) means no message was read: call again.  Other errors
+ * (unknown request, bad parameters or fds, an op failing) were answered,
+ * and the connection goes on.
  */
 int vhu_backend_handle_one(struct vhu_backend *be);
 
@@ -115,7 +119,8 @@ bool vhu_backend_is_broken(const struct vhu_backend *be);
 
 /**
  * vhu_backend_run() - handle messages until the frontend disconnects (0)
- * or the connection breaks (the error that broke it).
+ * or the connection breaks (the error that broke it).  For a blocking
+ * socket: on a non-blocking one it would spin on VHU_E_SOCKET_RETRY.
  */
 int vhu_backend_run(struct vhu_backend *be);
 
