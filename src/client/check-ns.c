@@ -27,15 +27,6 @@
 #define XNAME                "user.vhostfs-check"
 #define XVALUE               "hello"
 
-static bool need(struct chk *c, const char *op, uint64_t what,
-                 const char *which)
-{
-    if (!what) {
-        chk_fail(c, op, "not run: %s failed", which);
-    }
-    return what != 0;
-}
-
 static ino_t host_ino(struct chk *c, const char *name)
 {
     struct stat st;
@@ -79,7 +70,7 @@ static void do_link_rename(struct chk *c)
     uint64_t node;
     int len;
 
-    if (!need(c, "LINK", c->file_node, "CREATE")) {
+    if (!chk_need(c, "LINK", c->file_node, "CREATE")) {
         return;
     }
     len = chk_call_names(c, "LINK", FUSE_LINK, c->sub_node, &li, sizeof(li),
@@ -144,7 +135,7 @@ static void do_mknod_access(struct chk *c)
             chk_ok(c, "MKNOD");
         }
     }
-    if (!need(c, "ACCESS", c->file_node, "CREATE")) {
+    if (!chk_need(c, "ACCESS", c->file_node, "CREATE")) {
         return;
     }
     /* The file is mode 0600 by now: root may read and write, not run. */
@@ -165,7 +156,7 @@ static void do_mknod_access(struct chk *c)
 
 void chk_names(struct chk *c)
 {
-    if (!need(c, "SYMLINK", c->sub_node, "MKDIR")) {
+    if (!chk_need(c, "SYMLINK", c->sub_node, "MKDIR")) {
         return;
     }
     do_symlink_readlink(c);
@@ -198,7 +189,7 @@ void chk_xattrs(struct chk *c)
     ssize_t n;
     int len;
 
-    if (!need(c, "SETXATTR", c->file_node, "CREATE")) {
+    if (!chk_need(c, "SETXATTR", c->file_node, "CREATE")) {
         return;
     }
     /* "name\0value", the value without its NUL; the short setxattr_in
@@ -432,7 +423,7 @@ release:
 
 void chk_dirs(struct chk *c)
 {
-    if (!need(c, "READDIR", c->sub_node, "MKDIR")) {
+    if (!chk_need(c, "READDIR", c->sub_node, "MKDIR")) {
         return;
     }
     list_dir(c, "READDIR", false);
@@ -523,7 +514,7 @@ static void do_forget(struct chk *c)
             break;
         }
     }
-    if (!need(c, "FORGET", fi.nlookup, "MKNOD")) {
+    if (!chk_need(c, "FORGET", fi.nlookup, "MKNOD")) {
         return;
     }
     r.opcode = FUSE_FORGET;
@@ -545,7 +536,7 @@ void chk_cleanup_names(struct chk *c)
     unsigned int i, done = 0;
     bool failed = false;
 
-    if (!need(c, "UNLINK", c->sub_node, "MKDIR")) {
+    if (!chk_need(c, "UNLINK", c->sub_node, "MKDIR")) {
         return;
     }
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * check.h - the check command's shared state and helpers (check.c runs
- * the steps and the file operations; check-ns.c the name, directory,
- * xattr and queue-level ones).
+ * the steps; check-file.c has a regular file's operations, check-ns.c
+ * the name, directory, xattr and hiprio-queue ones).
  *
  * Every step sends requests through vfc_fuse_call(), which has already
  * checked the reply's framing; a step then checks the body's size before
@@ -78,10 +78,14 @@ uint64_t chk_entry(struct chk *c, const char *op, int len, const char *name);
 bool chk_attr(struct chk *c, const char *op, const struct fuse_attr *a,
               const char *path);
 
+/* FAIL "not run" when the node or handle @what a step needs is 0. */
+bool chk_need(struct chk *c, const char *op, uint64_t what, const char *which);
+
 /* One more lookup of @node to forget at the end. */
 void chk_remember(struct chk *c, uint64_t node);
 
-/* Steps of check-ns.c. */
+/* Steps of check-file.c and check-ns.c. */
+void chk_files(struct chk *c);
 void chk_names(struct chk *c);
 void chk_dirs(struct chk *c);
 void chk_xattrs(struct chk *c);
