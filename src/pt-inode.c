@@ -306,30 +306,32 @@ static int take(struct pt_inode *ino)
     return 0;
 }
 
-/*
- * A file handle for the O_PATH fd @fd, or NULL with *@err set: -EOPNOTSUPP
- * (the filesystem has none), -ENOMEM, ...
- */
-static struct file_handle *make_handle(int fd, int *err)
+/* Room for any file handle, on the stack. */
+union handle_buf {
+    struct file_handle fh;
+    char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+};
+
+/* The file handle of the O_PATH fd @fd into @u: 0 or -errno. */
+static int make_handle(int fd, union handle_buf *u)
 {
-    union {
-        struct file_handle fh;
-        char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
-    } u;
-    struct file_handle *fh;
     int mnt;
 
-    u.fh.handle_bytes = MAX_HANDLE_SZ;
-    if (name_to_handle_at(fd, "", &u.fh, &mnt, AT_EMPTY_PATH) < 0) {
-        *err = -errno;
-        return NULL;
+    u->fh.handle_bytes = MAX_HANDLE_SZ;
+    if (name_to_handle_at(fd, "", &u->fh, &mnt, AT_EMPTY_PATH) < 0) {
+        return -errno;
     }
-    fh = malloc(sizeof(*fh) + u.fh.handle_bytes);
-    if (!fh) {
-        *err = -ENOMEM;
-        return NULL;
+    return 0;
+}
+
+/* A malloc'd copy of @h, kept by a new inode. */
+static struct file_handle *dup_handle(const struct file_handle *h)
+{
+    struct file_handle *fh = malloc(sizeof(*fh) + h->handle_bytes);
+
+    if (fh) {
+        memcpy(fh, h, sizeof(*fh) + h->handle_bytes);
     }
-    memcpy(fh, &u.fh, sizeof(*fh) + u.fh.handle_bytes);
     return fh;
 }
 
@@ -382,38 +384,48 @@ int pt_inode_intern(struct pt_fs *fs, int fd, const struct statx *stx,
 {
     struct pt_itable *t = &fs->itab;
     uint64_t dev = key_dev(stx), mnt_id = key_mnt(stx);
+    const struct file_handle *cand = NULL;
     struct file_handle *fh = NULL;
     struct pt_inode *ino;
+    union handle_buf hb;
     int mount_fd = -1, rc = 0;
 
+    /* the handle is made on the stack: no allocation for a known inode */
     if (fs->use_handles) {
-        fh = make_handle(fd, &rc);
-        if (!fh && fs->opts.inode_file_handles == PT_FH_MANDATORY) {
+        rc = make_handle(fd, &hb);
+        if (rc == 0) {
+            cand = &hb.fh;
+        } else if (fs->opts.inode_file_handles == PT_FH_MANDATORY) {
             close(fd);
-            return rc < 0 ? rc : -EOPNOTSUPP;
+            return rc;
         }
     }
     pthread_mutex_lock(&t->lock);
-    ino = find_same(t, dev, stx->stx_ino, mnt_id, fh);
+    ino = find_same(t, dev, stx->stx_ino, mnt_id, cand);
     if (ino) {
         goto found;
     }
     pthread_mutex_unlock(&t->lock);
 
-    if (fh) {
+    if (cand) {
         mount_fd = pt_mount_fd(fs, mnt_id, fd, stx->stx_mode & S_IFMT);
-        if (mount_fd < 0) {
-            free(fh);
-            fh = NULL;
-            if (fs->opts.inode_file_handles == PT_FH_MANDATORY) {
-                close(fd);
-                return -EOPNOTSUPP;
-            }
+        if (mount_fd >= 0) {
+            fh = dup_handle(cand);
+            rc = fh ? 0 : -ENOMEM;
+        } else {
+            rc = -EOPNOTSUPP;
+        }
+        if (!fh && fs->opts.inode_file_handles == PT_FH_MANDATORY) {
+            close(fd);
+            return rc;
+        }
+        if (!fh) {
+            mount_fd = -1; /* kept as an fd after all */
         }
     }
 
     pthread_mutex_lock(&t->lock);
-    ino = find_same(t, dev, stx->stx_ino, mnt_id, fh); /* a racing lookup */
+    ino = find_same(t, dev, stx->stx_ino, mnt_id, cand); /* a race */
     if (ino) {
         goto found;
     }
