@@ -215,30 +215,20 @@ int vhu_connect(const char *path, int *fd)
     return 0;
 }
 
-int vhu_send(int fd, uint32_t request, uint32_t flags, const void *payload,
-             uint32_t size, const int *fds, unsigned int nfds)
+int vhu_send_hdr(int fd, const struct vhu_msg_hdr *hdr, const void *payload,
+                 uint32_t size, const int *fds, unsigned int nfds)
 {
-    struct vhu_msg_hdr hdr = {
-        .request = request,
-        .flags = (flags & ~VHU_FLAG_VERSION_MASK) | VHU_VERSION,
-        .size = size,
-    };
     struct iovec iov[2] = {
-        {.iov_base = &hdr, .iov_len = sizeof(hdr)},
+        {.iov_base = (void *)hdr, .iov_len = sizeof(*hdr)},
         {.iov_base = (void *)payload, .iov_len = size},
     };
     struct msghdr mh = {.msg_iov = iov, .msg_iovlen = size ? 2 : 1};
     union fd_cmsg cbuf;
-    size_t total = sizeof(hdr) + size, sent = 0;
-    unsigned int i;
+    size_t total = sizeof(*hdr) + size, sent = 0;
 
-    if (nfds > VHU_MAX_FDS || (nfds && !fds)) {
-        return vhu_err(VHU_E_INCORRECT_FDS);
-    }
-    for (i = 0; i < nfds; i++) {
-        if (fds[i] < 0) {
-            return vhu_err(VHU_E_INCORRECT_FDS);
-        }
+    if (!hdr || nfds > VHU_MAX_FDS || (nfds && !fds)) {
+        return vhu_err(nfds > VHU_MAX_FDS ? VHU_E_INCORRECT_FDS
+                                          : VHU_E_INVALID_PARAM);
     }
     if (size > VHU_MAX_PAYLOAD) {
         return vhu_err(VHU_E_OVERSIZED_MSG);
@@ -290,6 +280,27 @@ int vhu_send(int fd, uint32_t request, uint32_t flags, const void *payload,
         }
     }
     return 0;
+}
+
+int vhu_send(int fd, uint32_t request, uint32_t flags, const void *payload,
+             uint32_t size, const int *fds, unsigned int nfds)
+{
+    const struct vhu_msg_hdr hdr = {
+        .request = request,
+        .flags = (flags & ~VHU_FLAG_VERSION_MASK) | VHU_VERSION,
+        .size = size,
+    };
+    unsigned int i;
+
+    if (nfds > VHU_MAX_FDS || (nfds && !fds)) {
+        return vhu_err(VHU_E_INCORRECT_FDS);
+    }
+    for (i = 0; i < nfds; i++) {
+        if (fds[i] < 0) {
+            return vhu_err(VHU_E_INCORRECT_FDS);
+        }
+    }
+    return vhu_send_hdr(fd, &hdr, payload, size, fds, nfds);
 }
 
 /* Reading state of one vhu_recv() call. */

@@ -29,7 +29,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "vhu-conn.h"
@@ -605,53 +604,18 @@ int vhu_fe_send_raw(struct vhu_frontend *fe, const struct vhu_msg_hdr *hdr,
                     const void *payload, const int *fds, unsigned int nfds,
                     struct vhu_msg *reply)
 {
-    /* One buffer, so a test's message leaves in one sendmsg() call. */
-    struct iovec iov[2] = {
-        {.iov_base = (void *)hdr, .iov_len = sizeof(*hdr)},
-        {.iov_base = (void *)payload, .iov_len = 0},
-    };
-    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
-    union {
-        char buf[CMSG_SPACE(VHU_MAX_FDS * sizeof(int))];
-        struct cmsghdr align;
-    } cbuf;
     int rfds[VHU_MAX_FDS];
     unsigned int rn = 0;
-    ssize_t n;
     int rc;
 
     if (!hdr || nfds > VHU_MAX_FDS || (nfds && !fds)) {
         return vhu_err(VHU_E_INVALID_PARAM);
     }
-    if (hdr->size <= VHU_MAX_PAYLOAD) {
-        if (hdr->size && !payload) {
-            return vhu_err(VHU_E_INVALID_PARAM);
-        }
-        iov[1].iov_len = hdr->size;
-    }
-    if (nfds) {
-        struct cmsghdr *cm;
-
-        memset(&cbuf, 0, sizeof(cbuf));
-        mh.msg_control = cbuf.buf;
-        mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-        cm = CMSG_FIRSTHDR(&mh);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-        memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
-    }
-    do {
-        n = sendmsg(fe->fd, &mh, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        return vhu_err_from_errno(errno);
-    }
-    if ((size_t)n != sizeof(*hdr) + iov[1].iov_len) {
-        return vhu_err(VHU_E_PARTIAL_MESSAGE);
-    }
-    if (!reply) {
-        return 0;
+    /* A size nobody may send is announced, and nothing follows it. */
+    rc = vhu_send_hdr(fe->fd, hdr, payload,
+                      hdr->size <= VHU_MAX_PAYLOAD ? hdr->size : 0, fds, nfds);
+    if (rc < 0 || !reply) {
+        return rc;
     }
     rc = vhu_recv(fe->fd, reply, rfds, &rn);
     vhu_close_fds(rfds, rn);

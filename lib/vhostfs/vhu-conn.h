@@ -52,6 +52,16 @@ int vhu_send(int fd, uint32_t request, uint32_t flags, const void *payload,
              uint32_t size, const int *fds, unsigned int nfds);
 
 /**
+ * vhu_send_hdr() - send header @hdr exactly as it is (flags, version and
+ * size unchecked), then @size bytes of @payload and @nfds fds, as
+ * vhu_send() does.  @size need not be hdr->size: for tests and protocol
+ * checks that must say what a correct peer never says.  Same errors as
+ * vhu_send(), except that negative fds are not looked for.
+ */
+int vhu_send_hdr(int fd, const struct vhu_msg_hdr *hdr, const void *payload,
+                 uint32_t size, const int *fds, unsigned int nfds);
+
+/**
  * vhu_recv() - receive one message into @msg and its fds into @fds (room
  * for VHU_MAX_FDS), their count into @nfds.
  *
