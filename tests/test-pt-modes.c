@@ -64,6 +64,49 @@ TEST(posix_locks_per_owner)
     pt_destroy(fs);
 }
 
+struct waiter {
+    struct pt_fs *fs;
+    uint64_t id, fh;
+    int rc;
+};
+
+static void *wait_lock(void *p)
+{
+    struct waiter *w = p;
+    struct fuse_file_lock lk = pth_lock(F_WRLCK, 0, 9);
+
+    w->rc = PT.setlk(w->fs, ctx, w->id, w->fh, 2, &lk, 0, true);
+    return NULL;
+}
+
+TEST(setlkw_sleeps_until_the_holder_closes)
+{
+    const char *dir;
+    struct pt_fs *fs = pth_fs(NULL, &dir);
+    struct fuse_file_lock lk = pth_lock(F_WRLCK, 0, 99), out;
+    struct waiter w = {.fs = fs, .rc = 1};
+    pthread_t th;
+
+    w.fh = pth_create(fs, ROOT, "f", 0644, &w.id);
+    ASSERT_OK(PT.setlk(fs, ctx, w.id, w.fh, 1, &lk, 0, false));
+    ASSERT_EQ(pthread_create(&th, NULL, wait_lock, &w), 0);
+    /* whether or not the waiter sleeps yet, owner 1 holds the range until
+     * its close (FLUSH); then the waiter must get it */
+    ASSERT_OK(PT.getlk(fs, ctx, w.id, w.fh, 3, &lk, &out));
+    ASSERT_EQ(out.type, F_WRLCK);
+    ASSERT_OK(PT.flush(fs, ctx, w.id, w.fh, 1));
+    ASSERT_EQ(pthread_join(th, NULL), 0);
+    ASSERT_EQ(w.rc, 0);
+    ASSERT_OK(PT.getlk(fs, ctx, w.id, w.fh, 3, &lk, &out));
+    ASSERT_EQ(out.type, F_WRLCK); /* now owner 2's */
+    ASSERT_EQ(PT.setlk(fs, ctx, w.id, w.fh, 1, &lk, 0, false), -EAGAIN);
+    ASSERT_OK(PT.release(fs, ctx, w.id, w.fh, 0, FUSE_RELEASE_FLUSH, 2));
+    /* RELEASE with FLUSH dropped owner 2's locks; POSIX locks follow
+     * their owner and the node, not a fh */
+    ASSERT_OK(PT.setlk(fs, ctx, w.id, 0, 1, &lk, 0, false));
+    pt_destroy(fs);
+}
+
 TEST(flock_per_open_file)
 {
     const char *dir;
@@ -589,8 +632,8 @@ TEST(submounts_are_announced_when_asked)
     ASSERT_EQ(WEXITSTATUS(status), 0);
 }
 
-TEST_MAIN(T(posix_locks_per_owner), T(flock_per_open_file),
-          T(file_handles_keep_no_fd_per_inode),
+TEST_MAIN(T(posix_locks_per_owner), T(setlkw_sleeps_until_the_holder_closes),
+          T(flock_per_open_file), T(file_handles_keep_no_fd_per_inode),
           T(file_handles_tell_a_reused_inode_number_apart),
           T(creates_as_the_caller), T(readonly_refuses_changes),
           T(cache_modes_and_init),
