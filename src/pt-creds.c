@@ -43,9 +43,13 @@ int pt_creds_enter(const struct fs_ctx *c, struct pt_creds *s)
     gid_t egid;
     int rc;
 
-    thread_setup();
     s->switched = false;
     s->umask_set = false;
+    /* -1 is "leave unchanged" to setresuid(): never a caller's id */
+    if (c->uid == (uid_t)-1 || c->gid == (gid_t)-1) {
+        return -EINVAL;
+    }
+    thread_setup();
     if (thread_umask) {
         s->old_umask = umask(c->umask & 07777);
         s->umask_set = true;

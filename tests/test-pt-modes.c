@@ -288,6 +288,13 @@ TEST(creates_as_the_caller)
     ASSERT_OK(PT.release(fs, &c, e.nodeid, o.fh, 0, 0, 0));
     ASSERT_OK(PT.symlink(fs, &c, ROOT, "l", "t", &e));
     ASSERT_EQ(e.attr.uid, 1234);
+    /* "unchanged" is not an id: no file is made as the daemon for it */
+    c.uid = (uid_t)-1;
+    ASSERT_EQ(PT.mkdir(fs, &c, ROOT, "nobody", 0755, &e), -EINVAL);
+    c.uid = 1234;
+    c.gid = (gid_t)-1;
+    ASSERT_EQ(PT.mknod(fs, &c, ROOT, "nobody", S_IFREG | 0644, 0, &e), -EINVAL);
+    c.gid = 5678;
     /* the thread is root again */
     ASSERT_EQ(geteuid(), 0);
     ASSERT_EQ(getegid(), 0);
