@@ -27,8 +27,9 @@ struct fsrv {
     atomic_bool initialized;
     _Atomic uint64_t flags;
     _Atomic uint32_t proto_minor;
-    pthread_mutex_t lock; /* protects @blocked */
-    unsigned int blocked; /* SETLKW requests waiting; protected by @lock */
+    pthread_mutex_t lock;      /* protects @blocked and @waiting */
+    unsigned int blocked;      /* SETLKW requests waiting; protected by @lock */
+    struct lock_wait *waiting; /* their list; protected by @lock */
 };
 
 /* One request being served: header copied out, cursors on body/reply. */
@@ -129,6 +130,9 @@ int fsrv__do_init(struct fsrv_call *c);
 int fsrv__do_destroy(struct fsrv_call *c);
 int fsrv__setlkw_defer(struct fsrv_call *c, uint64_t fh, uint64_t owner,
                        const struct fuse_file_lock *lk, uint32_t lk_flags);
+
+/* INTERRUPT of request @unique: a waiting SETLKW is woken (fsrv.c). */
+int fsrv__interrupt(struct fsrv *srv, uint64_t unique);
 
 /* Session flags in force, with acquire ordering against INIT. */
 uint64_t fsrv__flags(const struct fsrv_call *c);

@@ -317,14 +317,20 @@ int fsrv__do_access(struct fsrv_call *c)
 }
 
 /*
- * INTERRUPT: virtio-fs guests do not send it; on /dev/fuse the only
- * request that waits is SETLKW, which the kernel ends itself when the
- * waiter is killed.  No reply: the kernel does not need one.
+ * INTERRUPT (fuse.h, "Interrupting requests"): virtio-fs guests do not
+ * send it.  On /dev/fuse the only request that waits is SETLKW: with an
+ * interrupt signal configured its thread is signalled, its fcntl() ends
+ * with EINTR and that is its reply.  Otherwise there is nothing to stop,
+ * and no reply (the kernel needs none).
  */
 int fsrv__do_interrupt(struct fsrv_call *c)
 {
-    (void)c;
-    return FSRV_NO_REPLY;
+    struct fuse_interrupt_in in;
+
+    if (fsrv__get(c, &in, sizeof(in)) < 0) {
+        return FSRV_NO_REPLY;
+    }
+    return fsrv__interrupt(c->srv, in.unique);
 }
 
 /* A reply to a notification we never send: no answer either. */

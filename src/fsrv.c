@@ -14,6 +14,7 @@
  * refuses unknown ones.  Nothing is asserted on request data.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -237,6 +238,10 @@ int fsrv__do_destroy(struct fsrv_call *c)
 
 /* --- SETLKW on a thread of its own -------------------------------------- */
 
+/*
+ * A SETLKW that waits.  It sits on srv->waiting from before its thread
+ * starts until just before its reply is written, so INTERRUPT finds it.
+ */
 struct lock_wait {
     struct fsrv *srv;
     struct fsrv_req *req;
@@ -245,17 +250,51 @@ struct lock_wait {
     uint64_t owner;
     struct fuse_file_lock lk;
     uint32_t lk_flags;
+    struct lock_wait *next; /* protected by srv->lock */
+    pthread_t th;           /* protected by srv->lock, once @started */
+    bool started;           /* protected by srv->lock */
+    bool interrupted;       /* protected by srv->lock */
+    unsigned int kicks;     /* protected by srv->lock */
 };
+
+/* Re-sent INTERRUPTs answered EAGAIN before giving up on one SETLKW. */
+#define FSRV_MAX_KICKS 1000
 
 static void *lock_wait_thread(void *arg)
 {
     struct lock_wait *w = arg;
     struct fsrv *srv = w->srv;
     struct fuse_out_header oh;
-    int rc;
+    struct lock_wait **pp;
+    sigset_t set;
+    bool interrupted;
+    int rc = -EINTR;
 
-    rc = srv->ops->setlk(srv->fs, &w->ctx, w->ctx.nodeid, w->fh, w->owner,
-                         &w->lk, w->lk_flags, true);
+    if (srv->opts.interrupt_signal > 0) {
+        sigemptyset(&set);
+        sigaddset(&set, srv->opts.interrupt_signal);
+        pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    }
+    pthread_mutex_lock(&srv->lock);
+    w->th = pthread_self();
+    w->started = true;
+    interrupted = w->interrupted;
+    pthread_mutex_unlock(&srv->lock);
+    if (!interrupted) {
+        rc = srv->ops->setlk(srv->fs, &w->ctx, w->ctx.nodeid, w->fh, w->owner,
+                             &w->lk, w->lk_flags, true);
+    }
+
+    pthread_mutex_lock(&srv->lock);
+    for (pp = &srv->waiting; *pp; pp = &(*pp)->next) {
+        if (*pp == w) {
+            *pp = w->next;
+            break;
+        }
+    }
+    srv->blocked--;
+    pthread_mutex_unlock(&srv->lock);
+
     memset(&oh, 0, sizeof(oh));
     oh.len = sizeof(oh);
     oh.error = rc < 0 ? rc : 0;
@@ -264,12 +303,40 @@ static void *lock_wait_thread(void *arg)
     if (fsrv_iov_write_at(w->req->out, w->req->out_cnt, 0, &oh, sizeof(oh))) {
         oh.len = 0;
     }
-    pthread_mutex_lock(&srv->lock);
-    srv->blocked--;
-    pthread_mutex_unlock(&srv->lock);
     w->req->complete(w->req, oh.len);
     free(w);
     return NULL;
+}
+
+int fsrv__interrupt(struct fsrv *srv, uint64_t unique)
+{
+    struct lock_wait *w;
+    int rc = FSRV_NO_REPLY;
+
+    if (srv->opts.interrupt_signal <= 0) {
+        return FSRV_NO_REPLY;
+    }
+    pthread_mutex_lock(&srv->lock);
+    for (w = srv->waiting; w; w = w->next) {
+        if (w->ctx.unique != unique) {
+            continue;
+        }
+        w->interrupted = true;
+        if (w->started) {
+            pthread_kill(w->th, srv->opts.interrupt_signal);
+        }
+        /*
+         * The signal may land just before the thread enters its wait:
+         * EAGAIN makes the kernel send the INTERRUPT again (fuse_dev_do_write
+         * requeues it), and each one signals again until the reply.
+         */
+        if (++w->kicks < FSRV_MAX_KICKS) {
+            rc = -EAGAIN;
+        }
+        break;
+    }
+    pthread_mutex_unlock(&srv->lock);
+    return rc;
 }
 
 int fsrv__setlkw_defer(struct fsrv_call *c, uint64_t fh, uint64_t owner,
@@ -318,14 +385,28 @@ int fsrv__setlkw_defer(struct fsrv_call *c, uint64_t fh, uint64_t owner,
         goto fail_free;
     }
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 64 * 1024);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    pthread_mutex_lock(&srv->lock);
+    w->next = srv->waiting;
+    srv->waiting = w;
+    pthread_mutex_unlock(&srv->lock);
     rc = -pthread_create(&th, &attr, lock_wait_thread, w);
     pthread_attr_destroy(&attr);
     if (rc < 0) {
-        goto fail_free;
+        goto fail_unlist;
     }
     return FSRV_PENDING;
 
+fail_unlist:
+    pthread_mutex_lock(&srv->lock);
+    srv->waiting = w->next == NULL && srv->waiting == w ? NULL : srv->waiting;
+    for (struct lock_wait **pp = &srv->waiting; *pp; pp = &(*pp)->next) {
+        if (*pp == w) {
+            *pp = w->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&srv->lock);
 fail_free:
     free(w);
 fail:
@@ -439,6 +520,7 @@ ssize_t fsrv_handle(struct fsrv *srv, struct fsrv_req *req)
 {
     struct fsrv_call c;
     const struct fsrv_opdesc *d = NULL;
+    bool quiet, room;
     size_t extlen;
     int rc;
 
@@ -452,10 +534,11 @@ ssize_t fsrv_handle(struct fsrv *srv, struct fsrv_req *req)
     if (fsrv_cursor_read(&c.in, &c.hdr, sizeof(c.hdr)) < 0) {
         return -EINVAL; /* no unique to answer to */
     }
-    if (c.hdr.opcode == FUSE_FORGET || c.hdr.opcode == FUSE_BATCH_FORGET ||
-        c.hdr.opcode == FUSE_INTERRUPT || c.hdr.opcode == FUSE_NOTIFY_REPLY) {
-        /* No reply: the writable part may be empty. */
-    } else if (fsrv_cursor_skip(&c.out, sizeof(struct fuse_out_header)) < 0) {
+    /* Those without a reply may come with no writable part at all. */
+    quiet = c.hdr.opcode == FUSE_FORGET || c.hdr.opcode == FUSE_BATCH_FORGET ||
+            c.hdr.opcode == FUSE_INTERRUPT || c.hdr.opcode == FUSE_NOTIFY_REPLY;
+    room = fsrv_cursor_skip(&c.out, sizeof(struct fuse_out_header)) == 0;
+    if (!room && !quiet) {
         return -ENOSPC;
     }
     c.out.done = 0; /* count the reply body only */
@@ -502,8 +585,11 @@ out:
     if (rc == FSRV_PENDING) {
         return -EINPROGRESS;
     }
-    if (c.hdr.opcode == FUSE_FORGET || c.hdr.opcode == FUSE_BATCH_FORGET ||
-        c.hdr.opcode == FUSE_INTERRUPT || c.hdr.opcode == FUSE_NOTIFY_REPLY) {
+    if (quiet) {
+        /* Only an INTERRUPT to be sent again is answered (EAGAIN). */
+        if (c.hdr.opcode == FUSE_INTERRUPT && rc == -EAGAIN && room) {
+            return reply(&c, rc);
+        }
         return 0; /* even malformed, these are never answered */
     }
     if (rc > 0) {

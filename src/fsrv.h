@@ -45,6 +45,11 @@
  * @flags_off:       FUSE_* init flags never to offer.
  * @max_blocked_locks: SETLKW requests that may wait at once (default 64);
  *                   more are answered ENOLCK.
+ * @interrupt_signal: 0, or a signal for which the daemon has installed a
+ *                   handler without SA_RESTART: INTERRUPT of a waiting
+ *                   SETLKW sends it to the waiting thread, so the fs's
+ *                   blocking fcntl() returns EINTR and the SETLKW is
+ *                   answered EINTR.  Without it INTERRUPT is ignored.
  */
 struct fsrv_opts {
     uint32_t max_write;
@@ -56,6 +61,7 @@ struct fsrv_opts {
     uint64_t flags_on;
     uint64_t flags_off;
     unsigned int max_blocked_locks;
+    int interrupt_signal;
 };
 
 /* Bytes a request holds besides WRITE data: headers, write_in, slack. */
@@ -109,8 +115,9 @@ void fsrv_free(struct fsrv *srv);
  *
  * Return: the length of the reply written at the start of @req->out
  * (fuse_out_header.len), which the transport sends or marks used;
- * 0 when the request takes no reply (FORGET, BATCH_FORGET, INTERRUPT,
- * NOTIFY_REPLY; a virtqueue still returns the chain, with 0 bytes used);
+ * 0 when the request takes no reply (FORGET, BATCH_FORGET, NOTIFY_REPLY,
+ * INTERRUPT unless it answers EAGAIN; a virtqueue still returns the
+ * chain, with 0 bytes used);
  * -EINPROGRESS when @req->complete will be called later (only when it is
  * set); another -errno when no reply could be written at all: the
  * readable part is shorter than a fuse_in_header, or the writable part

@@ -48,6 +48,12 @@ static void on_signal(int sig)
     fdev_stop = 1;
 }
 
+/* Only there to make a waiting fcntl() return EINTR (fsrv.h). */
+static void on_interrupt(int sig)
+{
+    (void)sig;
+}
+
 static void fdev_put(struct fdev *dev)
 {
     bool last;
@@ -197,7 +203,8 @@ int fuse_dev_serve(const char *dir, const struct fs_ops *ops, void *fs,
     static const struct fuse_lowlevel_ops no_ops;
     struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
     struct fuse_dev_opts defaults = {.stop_fd = -1};
-    struct sigaction sa, old_int, old_term;
+    struct sigaction sa, old_int, old_term, old_intr;
+    struct fsrv_opts so = {0};
     sigset_t block, oldmask, waitmask;
     struct fuse_session *se = NULL;
     struct fsrv *srv = NULL;
@@ -224,7 +231,13 @@ int fuse_dev_serve(const char *dir, const struct fs_ops *ops, void *fs,
     pthread_mutex_init(&dev->lock, NULL);
     dev->refs = 1;
     dev->fd = -1;
-    srv = fsrv_new(ops, fs, opts->srv);
+    if (opts->srv) {
+        so = *opts->srv;
+    }
+    if (so.interrupt_signal == 0) {
+        so.interrupt_signal = FUSE_DEV_INTERRUPT_SIGNAL;
+    }
+    srv = fsrv_new(ops, fs, &so);
     if (!srv) {
         rc = -errno;
         goto out;
@@ -262,6 +275,8 @@ int fuse_dev_serve(const char *dir, const struct fs_ops *ops, void *fs,
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
+    sa.sa_handler = on_interrupt; /* no SA_RESTART: fcntl() ends */
+    sigaction(so.interrupt_signal, &sa, &old_intr);
     fdev_stop = 0;
 
     if (opts->ready) {
@@ -271,6 +286,10 @@ int fuse_dev_serve(const char *dir, const struct fs_ops *ops, void *fs,
 
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    /* A SETLKW still waiting may yet be signalled: keep the handler. */
+    if (fsrv_pending(srv) == 0) {
+        sigaction(so.interrupt_signal, &old_intr, NULL);
+    }
     pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 
     pthread_mutex_lock(&dev->lock);

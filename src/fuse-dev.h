@@ -10,6 +10,7 @@
 #ifndef VHOSTFS_FUSE_DEV_H
 #define VHOSTFS_FUSE_DEV_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "fs-ops.h"
@@ -36,15 +37,23 @@ struct fuse_dev_opts {
     void *ready_arg;
 };
 
+/*
+ * The signal that ends a SETLKW the kernel interrupts, unless
+ * fuse_dev_opts.srv names another (struct fsrv_opts.interrupt_signal).
+ */
+#define FUSE_DEV_INTERRUPT_SIGNAL SIGUSR2
+
 /**
  * fuse_dev_serve() - mount @dir, serve @fs through @ops until the mount
  * goes away (umount, fusermount3 -u), SIGINT or SIGTERM arrives, or
  * @opts->stop_fd is readable; then unmount cleanly.
  *
  * SIGINT and SIGTERM are blocked in the calling thread while it serves
- * (and restored afterwards); they end the loop.  Call it from the thread
- * that should receive them, before other threads are started, or block
- * them there too.  @opts may be NULL (defaults, no stop fd).
+ * (and restored afterwards); they end the loop.  A handler for the
+ * interrupt signal (FUSE_DEV_INTERRUPT_SIGNAL by default) is installed
+ * while serving: the daemon must not use that signal for anything else.  Call
+ * it from the thread that should receive them, before other threads are
+ * started, or block them there too.  @opts may be NULL (defaults, no stop fd).
  *
  * Return: 0 after a clean end; -errno if mounting failed (-ENODEV when
  * /dev/fuse cannot be used) or reading the device failed.

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fsrv-harness.h"
 
@@ -103,6 +104,7 @@ void fake_init(struct fake_fs *f)
     memset(f, 0, sizeof(*f));
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
+    f->intr_fd = -1;
     f->node[FAKE_ROOT].used = true;
     f->node[FAKE_ROOT].mode = S_IFDIR | 0755;
     add_node(f, FAKE_ROOT, "file", S_IFREG | 0644);
@@ -734,6 +736,18 @@ static int fk_setlk(void *fs, const struct fs_ctx *ctx, uint64_t ino,
     if (rc == 0 && f->contended && lk->type != F_UNLCK) {
         if (!sleep) {
             rc = -EAGAIN;
+        } else if (f->intr_fd >= 0) {
+            /* Like fcntl(F_OFD_SETLKW): a signal ends the wait. */
+            char c;
+            ssize_t n;
+
+            f->waiting = true;
+            pthread_cond_broadcast(&f->cv);
+            pthread_mutex_unlock(&f->mu);
+            n = read(f->intr_fd, &c, 1);
+            rc = n == 1 ? 0 : n < 0 ? -errno : -EIO;
+            pthread_mutex_lock(&f->mu);
+            f->waiting = false;
         } else {
             f->waiting = true;
             pthread_cond_broadcast(&f->cv);

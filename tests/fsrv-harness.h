@@ -65,6 +65,7 @@ struct fake_fs {
     pthread_cond_t cv;
     bool contended;
     bool waiting; /* a sleeping setlk waits */
+    int intr_fd;  /* >= 0: a sleeping setlk reads it (signals end that) */
 };
 
 extern const struct fs_ops fake_ops;

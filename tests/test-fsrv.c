@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -719,6 +720,81 @@ TEST(setlkw_waits_off_the_queue)
     ASSERT_EQ(fsrv_pending(srv), 0);
 }
 
+static void on_intr(int sig)
+{
+    (void)sig;
+}
+
+TEST(interrupt_ends_a_waiting_setlkw)
+{
+    struct fsrv_opts o = {.interrupt_signal = SIGUSR2};
+    struct fuse_lk_in li = {.fh = FAKE_FH_BASE + FAKE_FILE,
+                            .owner = 1,
+                            .lk = {.start = 0, .end = 10, .type = F_WRLCK}};
+    struct fuse_interrupt_in it = {.unique = 150};
+    struct later l = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0,
+                      false};
+    struct sigaction sa = {.sa_handler = on_intr}; /* no SA_RESTART */
+    static uint8_t lkout[64];
+    struct iovec in, out = {lkout, sizeof(lkout)};
+    struct fsrv_req r = {0};
+    struct fuse_out_header *oh = (void *)lkout;
+    int p[2];
+    bool done = false;
+    unsigned int n;
+
+    ASSERT_OK(sigaction(SIGUSR2, &sa, NULL));
+    ASSERT_OK(pipe(p));
+    setup_opts(&o);
+    fk.contended = true;
+    fk.intr_fd = p[0];
+    hreq_start(&rq, FUSE_SETLKW, FAKE_FILE, 150);
+    hreq_add(&rq, &li, sizeof(li));
+    in.iov_base = rq.buf;
+    in.iov_len = hreq_end(&rq);
+    r.in = &in;
+    r.in_cnt = 1;
+    r.out = &out;
+    r.out_cnt = 1;
+    r.complete = complete_cb;
+    r.opaque = &l;
+    ASSERT_EQ(fsrv_handle(srv, &r), -EINPROGRESS);
+
+    /* An INTERRUPT for another request is not answered. */
+    it.unique = 149;
+    hreq_start(&rq, FUSE_INTERRUPT, 0, 149 | (1ull << 63));
+    hreq_add(&rq, &it, sizeof(it));
+    ASSERT_EQ(run(), 0);
+
+    /* The kernel sends it again as long as it is answered EAGAIN. */
+    it.unique = 150;
+    for (n = 0; n < 100000 && !done; n++) {
+        ssize_t rc;
+
+        hreq_start(&rq, FUSE_INTERRUPT, 0, 150 | (1ull << 63));
+        hreq_add(&rq, &it, sizeof(it));
+        rc = run();
+        if (rc == 0) {
+            done = true;
+            break;
+        }
+        expect(rc, -EAGAIN, 0, 150 | (1ull << 63));
+        pthread_mutex_lock(&l.mu);
+        done = l.done;
+        pthread_mutex_unlock(&l.mu);
+    }
+    ASSERT(done);
+    pthread_mutex_lock(&l.mu);
+    while (!l.done) {
+        pthread_cond_wait(&l.cv, &l.mu);
+    }
+    pthread_mutex_unlock(&l.mu);
+    ASSERT_EQ(l.len, sizeof(*oh));
+    ASSERT_EQ(oh->error, -EINTR);
+    ASSERT_EQ(oh->unique, 150);
+    ASSERT_EQ(fsrv_pending(srv), 0);
+}
+
 TEST(fallocate_lseek_copy_file_range)
 {
     struct fuse_fallocate_in fa = {.fh = FAKE_FH_BASE + FAKE_FILE,
@@ -860,6 +936,7 @@ TEST_MAIN(T(init_negotiates), T(init_only_what_kernel_offers), T(init_versions),
           T(read_into_split_reply), T(write_from_split_request),
           T(statfs_fsync_flush_access_syncfs), T(xattrs),
           T(opendir_readdir_readdirplus), T(locks_getlk_setlk),
-          T(setlkw_waits_off_the_queue), T(fallocate_lseek_copy_file_range),
-          T(ioctl_poll_interrupt), T(missing_ops_get_enosys),
-          T(dax_mapping_ops_need_dax), T(dax_mappings))
+          T(setlkw_waits_off_the_queue), T(interrupt_ends_a_waiting_setlkw),
+          T(fallocate_lseek_copy_file_range), T(ioctl_poll_interrupt),
+          T(missing_ops_get_enosys), T(dax_mapping_ops_need_dax),
+          T(dax_mappings))

@@ -297,6 +297,54 @@ TEST(setlkw_waits_without_stalling)
     stop(&s);
 }
 
+static void on_usr1(int sig)
+{
+    (void)sig;
+}
+
+/*
+ * A signal to a process waiting in F_SETLKW: the kernel sends INTERRUPT,
+ * the server wakes its waiting thread, and fcntl() fails with EINTR.
+ */
+TEST(signal_interrupts_a_waiting_lock)
+{
+    struct server s = {0};
+    struct sigaction sa = {.sa_handler = on_usr1}; /* no SA_RESTART */
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    struct locker l;
+    char path[8192];
+    pthread_t th;
+    int holder;
+
+    need_fuse();
+    dirs();
+    ASSERT_OK(sigaction(SIGUSR1, &sa, NULL));
+    snprintf(path, sizeof(path), "%s/locked", src);
+    write_file(path, "x");
+    start(&s);
+    snprintf(path, sizeof(path), "%s/locked", mnt);
+    holder = open(path, O_RDWR | O_CLOEXEC);
+    ASSERT_GE(holder, 0);
+    ASSERT_OK(fcntl(holder, F_OFD_SETLK, &fl));
+
+    l.path = path;
+    l.rc = 1;
+    ASSERT_EQ(pthread_create(&th, NULL, lock_wait, &l), 0);
+    /* A signal that lands before the wait is lost: send until it ends. */
+    for (int i = 0; i < 100 && __atomic_load_n(&l.rc, __ATOMIC_SEQ_CST) == 1;
+         i++) {
+        usleep(50 * 1000);
+        pthread_kill(th, SIGUSR1);
+    }
+    ASSERT_EQ(pthread_join(th, NULL), 0);
+    ASSERT_EQ(l.rc, -EINTR);
+
+    fl.l_type = F_UNLCK;
+    ASSERT_OK(fcntl(holder, F_OFD_SETLK, &fl));
+    close(holder);
+    stop(&s);
+}
+
 TEST(sigterm_unmounts)
 {
     int ready = test_eventfd();
@@ -337,4 +385,4 @@ TEST(sigterm_unmounts)
 }
 
 TEST_MAIN(T(mount_ls_cat_write_unmount), T(setlkw_waits_without_stalling),
-          T(sigterm_unmounts))
+          T(signal_interrupts_a_waiting_lock), T(sigterm_unmounts))
