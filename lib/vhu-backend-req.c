@@ -158,34 +158,6 @@ static int send_simple(struct vhu_breq *b, uint32_t request,
     return (int)r;
 }
 
-/*
- * Entries with len != 0 must not overflow (as the frontend checks), and
- * their total length bounds what FS_IO may report.
- */
-static int fs_msg_check(const struct vhu_fs_backend_msg *m, uint64_t *total)
-{
-    uint64_t end, sum = 0;
-    unsigned int i;
-
-    if (!m) {
-        return vhu_err(VHU_E_INVALID_PARAM);
-    }
-    for (i = 0; i < VHU_FS_BACKEND_ENTRIES; i++) {
-        if (!m->len[i]) {
-            continue;
-        }
-        if (__builtin_add_overflow(m->fd_offset[i], m->len[i], &end) ||
-            __builtin_add_overflow(m->cache_offset[i], m->len[i], &end) ||
-            __builtin_add_overflow(sum, m->len[i], &sum)) {
-            return vhu_err(VHU_E_INVALID_PARAM);
-        }
-    }
-    if (total) {
-        *total = sum;
-    }
-    return 0;
-}
-
 static int fs_send(struct vhu_breq *b, uint32_t request,
                    const struct vhu_fs_backend_msg *m, int fd)
 {
@@ -194,7 +166,8 @@ static int fs_send(struct vhu_breq *b, uint32_t request,
     if (b->dialect != VHU_DIALECT_FS_CACHE) {
         return vhu_err(VHU_E_INVALID_OPERATION);
     }
-    rc = fs_msg_check(m, NULL);
+    /* What the frontend would refuse is not sent (vhu-msg.h). */
+    rc = vhu_fs_msg_check(m, NULL);
     return rc < 0 ? rc : send_simple(b, request, m, sizeof(*m), fd);
 }
 
@@ -230,7 +203,8 @@ int64_t vhu_breq_fs_io(struct vhu_breq *b, const struct vhu_fs_backend_msg *m,
     if (fd < 0) {
         return vhu_err(VHU_E_INCORRECT_FDS);
     }
-    rc = fs_msg_check(m, &total);
+    /* The total length bounds the count the frontend may report. */
+    rc = vhu_fs_msg_check(m, &total);
     if (rc < 0) {
         return rc;
     }
@@ -242,25 +216,19 @@ int64_t vhu_breq_fs_io(struct vhu_breq *b, const struct vhu_fs_backend_msg *m,
     return r;
 }
 
-static int shmem_check(struct vhu_breq *b, const struct vhu_shmem_map *m)
+static int shmem_check(struct vhu_breq *b, const struct vhu_shmem_map *m,
+                       bool map)
 {
-    uint64_t end;
-
     if (b->dialect != VHU_DIALECT_UPSTREAM) {
         return vhu_err(VHU_E_INVALID_OPERATION);
     }
-    if (!m || m->len == 0 ||
-        __builtin_add_overflow(m->shm_offset, m->len, &end) ||
-        __builtin_add_overflow(m->fd_offset, m->len, &end)) {
-        return vhu_err(VHU_E_INVALID_PARAM);
-    }
-    return 0;
+    return vhu_shmem_map_check(m, map);
 }
 
 int vhu_breq_shmem_map(struct vhu_breq *b, const struct vhu_shmem_map *m,
                        int fd)
 {
-    int rc = shmem_check(b, m);
+    int rc = shmem_check(b, m, true);
 
     if (rc == 0 && fd < 0) {
         rc = vhu_err(VHU_E_INCORRECT_FDS);
@@ -270,7 +238,7 @@ int vhu_breq_shmem_map(struct vhu_breq *b, const struct vhu_shmem_map *m,
 
 int vhu_breq_shmem_unmap(struct vhu_breq *b, const struct vhu_shmem_map *m)
 {
-    int rc = shmem_check(b, m);
+    int rc = shmem_check(b, m, false);
 
     return rc < 0 ? rc
                   : send_simple(b, VHU_BREQ_SHMEM_UNMAP, m, sizeof(*m), -1);

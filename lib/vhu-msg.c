@@ -318,12 +318,11 @@ static int queue_ok(uint32_t index, const struct vhu_msg_limits *limits)
 }
 
 /*
- * SET_VRING_KICK/CALL/ERR (spec: "bits 0-7 are the index, bit 8 is the
- * invalid FD flag"): no other bit may be set; with the flag no fd comes,
- * without it exactly one.
+ * A u64 of SET_VRING_KICK/CALL/ERR or VRING_HOST_NOTIFIER_MSG (spec: "bits
+ * 0-7 are the index, bit 8 is the invalid FD flag"): no other bit may be
+ * set; with the flag no fd comes, without it exactly one.
  */
-static int check_vring_fd(uint64_t u64, unsigned int nfds,
-                          const struct vhu_msg_limits *limits)
+static int check_index_nofd(uint64_t u64, unsigned int nfds)
 {
     if (u64 & ~(VHU_VRING_IDX_MASK | VHU_VRING_NOFD_MASK)) {
         return vhu_err(VHU_E_INVALID_PARAM);
@@ -331,7 +330,15 @@ static int check_vring_fd(uint64_t u64, unsigned int nfds,
     if (nfds != ((u64 & VHU_VRING_NOFD_MASK) ? 0u : 1u)) {
         return vhu_err(VHU_E_INCORRECT_FDS);
     }
-    return queue_ok((uint32_t)(u64 & VHU_VRING_IDX_MASK), limits);
+    return 0;
+}
+
+static int check_vring_fd(uint64_t u64, unsigned int nfds,
+                          const struct vhu_msg_limits *limits)
+{
+    int rc = check_index_nofd(u64, nfds);
+
+    return rc < 0 ? rc : queue_ok((uint32_t)(u64 & VHU_VRING_IDX_MASK), limits);
 }
 
 static int check_mem_table(const struct vhu_msg *msg, unsigned int nfds)
@@ -520,18 +527,17 @@ int vhu_msg_validate(const struct vhu_msg *msg, unsigned int nfds,
 static int check_host_notifier(const struct vhu_vring_area *a,
                                unsigned int nfds)
 {
-    if (a->u64 & ~(VHU_VRING_IDX_MASK | VHU_VRING_NOFD_MASK)) {
-        return vhu_err(VHU_E_INVALID_PARAM);
+    int rc = check_index_nofd(a->u64, nfds);
+
+    if (rc == 0 && !range_ok(a->offset, a->size)) {
+        rc = vhu_err(VHU_E_INVALID_PARAM);
     }
-    if (nfds != ((a->u64 & VHU_VRING_NOFD_MASK) ? 0u : 1u)) {
-        return vhu_err(VHU_E_INCORRECT_FDS);
-    }
-    return range_ok(a->offset, a->size) ? 0 : vhu_err(VHU_E_INVALID_PARAM);
+    return rc;
 }
 
-static int check_shmem_map(const struct vhu_shmem_map *m, bool map)
+int vhu_shmem_map_check(const struct vhu_shmem_map *m, bool map)
 {
-    if (m->len == 0 || !range_ok(m->shm_offset, m->len)) {
+    if (!m || m->len == 0 || !range_ok(m->shm_offset, m->len)) {
         return vhu_err(VHU_E_INVALID_PARAM);
     }
     if (map && (!range_ok(m->fd_offset, m->len) ||
@@ -541,20 +547,27 @@ static int check_shmem_map(const struct vhu_shmem_map *m, bool map)
     return 0;
 }
 
-/* FS_*: entries with len == 0 are unused; the others must not wrap. */
-static int check_fs_msg(const struct vhu_fs_backend_msg *fs)
+int vhu_fs_msg_check(const struct vhu_fs_backend_msg *fs, uint64_t *total)
 {
+    uint64_t sum = 0;
     unsigned int i;
 
+    if (!fs) {
+        return vhu_err(VHU_E_INVALID_PARAM);
+    }
     for (i = 0; i < VHU_FS_BACKEND_ENTRIES; i++) {
         if (fs->len[i] == 0) {
             continue;
         }
         if (!range_ok(fs->fd_offset[i], fs->len[i]) ||
             !range_ok(fs->cache_offset[i], fs->len[i]) ||
-            (fs->flags[i] & ~(VHU_FS_FLAG_MAP_R | VHU_FS_FLAG_MAP_W))) {
+            (fs->flags[i] & ~(VHU_FS_FLAG_MAP_R | VHU_FS_FLAG_MAP_W)) ||
+            (total && __builtin_add_overflow(sum, fs->len[i], &sum))) {
             return vhu_err(VHU_E_INVALID_PARAM);
         }
+    }
+    if (total) {
+        *total = sum;
     }
     return 0;
 }
@@ -593,13 +606,13 @@ int vhu_msg_validate_breq(const struct vhu_msg *msg, unsigned int nfds,
     }
     if (dialect == VHU_DIALECT_FS_CACHE) {
         /* Codes 6..9 are all FS_* here (the table refused the rest). */
-        return code >= VHU_BREQ_FS_MAP ? check_fs_msg(&msg->p.fs) : 0;
+        return code >= VHU_BREQ_FS_MAP ? vhu_fs_msg_check(&msg->p.fs, NULL) : 0;
     }
     switch (code) {
     case VHU_BREQ_SHMEM_MAP:
-        return check_shmem_map(&msg->p.shmem, true);
+        return vhu_shmem_map_check(&msg->p.shmem, true);
     case VHU_BREQ_SHMEM_UNMAP:
-        return check_shmem_map(&msg->p.shmem, false);
+        return vhu_shmem_map_check(&msg->p.shmem, false);
     default:
         return 0;
     }

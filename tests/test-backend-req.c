@@ -321,6 +321,36 @@ TEST(wrong_dialect)
     close(fd);
 }
 
+/* The sender refuses what the frontend would, before anything is sent. */
+TEST(sender_checks_like_receiver)
+{
+    struct vhu_fs_backend_msg fs = {.len = {0x1000}, .flags = {4}};
+    struct vhu_shmem_map sm = {.len = 0x1000, .flags = 2};
+    struct chan c;
+    int fd = file_with("x"), nfds = test_count_fds();
+
+    chan_open(&c, VHU_DIALECT_FS_CACHE, true);
+    ASSERT_ERR_KIND(vhu_breq_fs_map(c.b, &fs, fd), VHU_E_INVALID_PARAM);
+    fs.flags[0] = 0;
+    fs.cache_offset[0] = ~0ull;
+    ASSERT_ERR_KIND(vhu_breq_fs_unmap(c.b, &fs), VHU_E_INVALID_PARAM);
+    fs.cache_offset[0] = 0;
+    fs.len[1] = ~0ull;
+    ASSERT_ERR_KIND(vhu_breq_fs_io(c.b, &fs, fd), VHU_E_INVALID_PARAM);
+    chan_close(&c);
+    ASSERT_EQ(c.handled, 0);
+
+    chan_open(&c, VHU_DIALECT_UPSTREAM, true);
+    ASSERT_ERR_KIND(vhu_breq_shmem_map(c.b, &sm, fd), VHU_E_INVALID_PARAM);
+    sm.flags = 0;
+    sm.len = 0;
+    ASSERT_ERR_KIND(vhu_breq_shmem_unmap(c.b, &sm), VHU_E_INVALID_PARAM);
+    chan_close(&c);
+    ASSERT_EQ(c.handled, 0);
+    ASSERT_EQ(test_count_fds(), nfds);
+    close(fd);
+}
+
 /* The handler refuses what its dialect does not know, and goes on. */
 TEST(handler_refuses_unknown)
 {
@@ -504,5 +534,6 @@ TEST(concurrent_senders)
 
 TEST_MAIN(T(fs_map_with_fd), T(fs_unmap_and_sync), T(fs_io_count),
           T(shmem_round_trip), T(refused_map), T(wrong_dialect),
-          T(handler_refuses_unknown), T(handler_answers_what_waits),
-          T(no_reply_ack), T(late_ack_breaks_channel), T(concurrent_senders))
+          T(sender_checks_like_receiver), T(handler_refuses_unknown),
+          T(handler_answers_what_waits), T(no_reply_ack),
+          T(late_ack_breaks_channel), T(concurrent_senders))

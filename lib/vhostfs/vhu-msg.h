@@ -103,6 +103,23 @@ int vhu_msg_validate_breq(const struct vhu_msg *msg, unsigned int nfds,
                           enum vhu_backend_dialect dialect);
 
 /**
+ * vhu_fs_msg_check() - the entries of an FS_* message: those with len != 0
+ * have fd_offset + len and cache_offset + len that do not wrap and only
+ * the MAP_R/MAP_W flags.  With @total, their lengths must also add up
+ * without wrapping, and the sum is stored there (what FS_IO may move).
+ * Both ends use it: the frontend on what it receives, the backend before
+ * it sends.
+ */
+int vhu_fs_msg_check(const struct vhu_fs_backend_msg *fs, uint64_t *total);
+
+/**
+ * vhu_shmem_map_check() - a SHMEM_MAP (@map) or SHMEM_UNMAP body: len != 0,
+ * shm_offset + len that does not wrap; for a map also fd_offset + len, and
+ * no flag but WRITABLE.
+ */
+int vhu_shmem_map_check(const struct vhu_shmem_map *m, bool map);
+
+/**
  * vhu_mem_region_check() - one region: size != 0, and guest_phys_addr,
  * userspace_addr and mmap_offset + size do not overflow.
  */
