@@ -395,6 +395,19 @@ TEST(cache_modes_and_init)
     ASSERT_OK(PT.open(fs, ctx, e.nodeid, O_WRONLY | O_APPEND, 0, &o));
     ASSERT(o.open_flags & FOPEN_KEEP_CACHE);
     ASSERT_EQ(o.open_flags & FOPEN_DIRECT_IO, 0);
+    {
+        /* writeback: the guest's cache reads what it writes, and it does
+         * the appending itself (no O_APPEND: offsets are honoured) */
+        char c = 0;
+        struct iovec iov = {&c, 1};
+
+        ASSERT_EQ(PT.read(fs, ctx, e.nodeid, o.fh, 0, &iov, 1), 1);
+        ASSERT_EQ(c, 'x');
+        c = 'y';
+        ASSERT_EQ(PT.write(fs, ctx, e.nodeid, o.fh, 0, &iov, 1, 0), 1);
+        pth_slurp(pth_path(dir, "f"), &c, 2);
+        ASSERT_EQ(c, 'y');
+    }
     in.want = in.kernel_flags;
     ASSERT_OK(PT.init(fs, &in));
     ASSERT(in.want & FUSE_WRITEBACK_CACHE);
