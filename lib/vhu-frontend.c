@@ -6,7 +6,8 @@
  * request code, carry the REPLY flag and have exactly the size of its type;
  * fds that come with a reply that takes none are closed; a GET_INFLIGHT_FD
  * reply must carry exactly one fd.  Nothing the backend says is used before
- * these checks.
+ * these checks (and a GET_INFLIGHT_FD area must be non-empty and not
+ * wrap: the caller maps it).
  *
  * Acks (spec: "Communication", REPLY_ACK): once REPLY_ACK was set with a
  * successful SET_PROTOCOL_FEATURES, every request without a reply of its
@@ -480,6 +481,8 @@ int vhu_fe_get_inflight_fd(struct vhu_frontend *fe,
                            const struct vhu_inflight *in,
                            struct vhu_inflight *out, int *fd)
 {
+    const struct vhu_inflight *r;
+    uint64_t end;
     int rc;
 
     if (!in || !out || !fd) {
@@ -493,13 +496,22 @@ int vhu_fe_get_inflight_fd(struct vhu_frontend *fe,
     /* vhu-proto.h: the packed 20-byte form is accepted too. */
     rc = recv_reply(fe, VHU_REQ_GET_INFLIGHT_FD, sizeof(*out),
                     VHU_INFLIGHT_SIZE_PACKED, 1, fd);
-    if (rc == 0) {
-        memcpy(out, &fe->reply.p.inflight, sizeof(*out));
-        if (fe->reply.hdr.size == VHU_INFLIGHT_SIZE_PACKED) {
-            out->padding = 0;
-        }
+    if (rc < 0) {
+        return rc;
     }
-    return rc;
+    r = &fe->reply.p.inflight;
+    /* The caller will mmap this: a non-empty area that does not wrap. */
+    if (r->mmap_size == 0 ||
+        __builtin_add_overflow(r->mmap_offset, r->mmap_size, &end)) {
+        close(*fd);
+        *fd = -1;
+        return vhu_err(VHU_E_INVALID_MESSAGE);
+    }
+    memcpy(out, r, sizeof(*out));
+    if (fe->reply.hdr.size == VHU_INFLIGHT_SIZE_PACKED) {
+        out->padding = 0;
+    }
+    return 0;
 }
 
 int vhu_fe_set_inflight_fd(struct vhu_frontend *fe,

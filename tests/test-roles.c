@@ -411,6 +411,43 @@ TEST(refused_protocol_features_close)
     dummy_pair_close(&p);
 }
 
+/*
+ * GET_INFLIGHT_FD's answer is the backend's: an area of size 0 or one that
+ * wraps is refused, and the fd that came with it is closed, not returned.
+ */
+TEST(bad_inflight_reply_refused)
+{
+    struct vhu_inflight in = {.num_queues = 1, .queue_size = 64}, out;
+    struct vhu_inflight bad[] = {
+        {.mmap_size = 0, .num_queues = 1, .queue_size = 64},
+        {.mmap_size = 4096,
+         .mmap_offset = ~0ull,
+         .num_queues = 1,
+         .queue_size = 64},
+    };
+    struct vhu_frontend *fe;
+    int sv[2], mfd, fd;
+    int nfds = test_count_fds();
+
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    ASSERT_OK(vhu_frontend_new(&fe, sv[0], 2));
+    mfd = test_memfd("inflight", 4096);
+    for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ASSERT_OK(vhu_send(sv[1], VHU_REQ_GET_INFLIGHT_FD, VHU_FLAG_REPLY,
+                           &bad[i], sizeof(bad[i]), &mfd, 1));
+        fd = 123456;
+        ASSERT_ERR_KIND(vhu_fe_get_inflight_fd(fe, &in, &out, &fd),
+                        VHU_E_INVALID_MESSAGE);
+        ASSERT_EQ(fd, -1);
+        /* Read whole: the stream is still in step. */
+        ASSERT(!vhu_frontend_is_broken(fe));
+    }
+    close(mfd);
+    vhu_frontend_free(fe);
+    close(sv[1]);
+    ASSERT_EQ(test_count_fds(), nfds);
+}
+
 /* The frontend hanging up ends vhu_backend_run() with 0. */
 TEST(run_until_hangup)
 {
@@ -430,5 +467,5 @@ TEST_MAIN(T(create_dummy_backend), T(set_owner), T(set_features),
           T(frontend_backend_process), T(error_display), T(error_from_errno),
           T(unimplemented_op_answered), T(op_errno_in_ack), T(no_reply_ack),
           T(negotiation_enforced), T(wrong_reply_breaks_frontend),
-          T(backend_retry_not_broken), T(refused_protocol_features_close),
-          T(run_until_hangup))
+          T(backend_retry_not_broken), T(bad_inflight_reply_refused),
+          T(refused_protocol_features_close), T(run_until_hangup))
