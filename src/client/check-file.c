@@ -272,6 +272,12 @@ static int host_lock_type(struct chk *c)
     return rc < 0 ? -1 : fl.l_type;
 }
 
+/*
+ * SETLK, GETLK and an unlock, each seen from the host through OFD locks
+ * (which conflict with the daemon's OFD and POSIX locks alike).  When
+ * SETLK is not there, the host holds the lock itself, so that GETLK is
+ * still checked on its own.
+ */
 static void do_locks(struct chk *c)
 {
     struct fuse_lk_in li = {
@@ -279,22 +285,31 @@ static void do_locks(struct chk *c)
         .owner = 0x1111,
         .lk = {
             .start = 0, .end = 99, .type = F_WRLCK, .pid = (uint32_t)getpid()}};
+    struct flock hl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 100};
     struct fuse_lk_out lo;
-    int len, t;
+    bool locked = false;
+    int len, t, hfd = -1;
 
     if (!chk_need(c, "SETLK", c->file_node, "CREATE") ||
         !chk_need(c, "GETLK", c->file_node, "CREATE")) {
         return;
     }
     if (chk_call(c, "SETLK", FUSE_SETLK, c->file_node, &li, sizeof(li), NULL, 0,
-                 0, 0) != 0) {
-        return;
-    }
-    t = host_lock_type(c);
-    if (t != F_WRLCK) {
-        chk_fail(c, "SETLK", "the host sees lock type %d, not F_WRLCK", t);
+                 0, 0) == 0) {
+        locked = true;
+        t = host_lock_type(c);
+        if (t != F_WRLCK) {
+            chk_fail(c, "SETLK", "the host sees lock type %d, not F_WRLCK", t);
+        } else {
+            chk_ok(c, "SETLK");
+        }
     } else {
-        chk_ok(c, "SETLK");
+        hfd = open(chk_hpath(c, "file"), O_RDWR | O_CLOEXEC);
+        if (hfd < 0 || fcntl(hfd, F_OFD_SETLK, &hl) < 0) {
+            chk_fail(c, "GETLK", "host: cannot lock the file: %s",
+                     strerror(errno));
+            goto out;
+        }
     }
     /* Another owner asks: the first one's lock conflicts.  As
      * fs/fuse/file.c does, GETLK and unlocks carry no pid. */
@@ -313,14 +328,18 @@ static void do_locks(struct chk *c)
     }
     li.owner = 0x1111;
     li.lk.type = F_UNLCK;
-    if (chk_call(c, "SETLK (unlock)", FUSE_SETLK, c->file_node, &li, sizeof(li),
-                 NULL, 0, 0, 0) == 0) {
+    if (locked && chk_call(c, "SETLK (unlock)", FUSE_SETLK, c->file_node, &li,
+                           sizeof(li), NULL, 0, 0, 0) == 0) {
         t = host_lock_type(c);
         if (t != F_UNLCK) {
             chk_fail(c, "SETLK (unlock)", "the host still sees type %d", t);
         } else {
             chk_ok(c, "SETLK (unlock)");
         }
+    }
+out:
+    if (hfd >= 0) {
+        close(hfd);
     }
 }
 
