@@ -480,8 +480,10 @@ int vq_inflight_packed_take(struct vq_inflight_queue *q,
                             bool last, uint16_t *entry)
 {
     struct vq_inflight_packed *r = q->region;
-    uint16_t fh = vq_load16(&r->free_head);
     uint16_t head = vq_load16(&r->old_free_head), next;
+    /* A chain starts at the committed head: what a walk that broke half
+     * way took is given back. */
+    uint16_t fh = first ? head : vq_load16(&r->free_head);
 
     if (fh >= q->num || head >= q->num) {
         return -EINVAL;

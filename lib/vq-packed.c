@@ -268,20 +268,25 @@ static int pk_pop(struct vq *vq, struct vq_elem *elem)
         d.flags = k ? vq_load16(&rd->flags) : flags;
         last =
             !(d.flags & VRING_DESC_F_NEXT) || (d.flags & VRING_DESC_F_INDIRECT);
+        if (pk_map_one(vq, elem, &d, k) < 0) {
+            return -EIO;
+        }
+        /* 2.8.6: the buffer id is in the last descriptor of the list. */
+        if (last && pk_finish(vq, elem, d.id, k + 1) < 0) {
+            return -EIO;
+        }
+        /*
+         * Recorded once checked: the last descriptor commits the chain
+         * in the region, so a chain that breaks the queue is never left
+         * there as in flight.
+         */
         if (q && vq_inflight_packed_take(q, &d, k == 0, last, &entry) < 0) {
             return vq_mark_broken(vq, "inflight region corrupt");
         }
         pk_advance(vq, &idx, &wrap, 1);
-        if (pk_map_one(vq, elem, &d, k) < 0) {
-            return -EIO;
-        }
         if (last) {
             break;
         }
-    }
-    /* 2.8.6: the buffer id is in the last descriptor of the list. */
-    if (pk_finish(vq, elem, d.id, k + 1) < 0) {
-        return -EIO;
     }
     vq->last_avail_idx = idx;
     vq->avail_wrap = wrap;

@@ -749,6 +749,71 @@ TEST(hostile_packed_scribbles)
     scribbles(true);
 }
 
+/*
+ * A chain that breaks the queue half way through its walk (or at its
+ * last descriptor) is not left in the region as in flight: after the
+ * queue restarts (tracking kept) and after a crash, only what is really
+ * in flight comes back.
+ */
+static void broken_walk(bool at_last)
+{
+    struct vring_packed_desc *ring;
+    struct vq_driver_raw raw;
+    struct popped p[2];
+    struct rig r;
+    uint16_t avail = 1u << VRING_PACKED_DESC_F_AVAIL;
+    uint64_t buf = 0;
+
+    rig_setup(&r, true, false);
+    buf = r.h.data_gpa + 64 * 2;
+    add(&r, 1, 1, false);
+    vq_driver_kick(r.h.drv);
+    ASSERT_EQ(pop(&r, &p[0]), 1);
+    ASSERT_EQ(tok_of(&p[0]), 1);
+    /* Ring slots 1-2: a chain whose last descriptor is bad. */
+    vq_driver_raw(r.h.drv, &raw);
+    ring = raw.desc;
+    ring[2] = (struct vring_packed_desc){buf + 32, 8, 3, avail};
+    if (at_last) {
+        ring[2].id = NUM; /* buffer id out of range */
+    } else {
+        ring[2].addr = 0x100000000000ull; /* nowhere */
+    }
+    ring[1] = (struct vring_packed_desc){buf, 4, 3, avail | VRING_DESC_F_NEXT};
+    ASSERT_OK(
+        vqh_copy_to_guest(&r.h, buf, &(unsigned int){2}, sizeof(unsigned int)));
+    ASSERT_EQ(pop(&r, &p[1]), -EIO);
+    ASSERT(vq_is_broken(r.h.vq));
+    /* The driver mends it; the queue restarts with tracking kept. */
+    ring[2].addr = buf + 32;
+    ring[2].id = 3;
+    vq_stop(r.h.vq);
+    ASSERT_OK(vq_start(r.h.vq, r.h.dev_gm));
+    ASSERT_EQ(pop(&r, &p[1]), 1);
+    ASSERT_EQ(tok_of(&p[1]), 2);
+    ASSERT_EQ(p[1].e.ndescs, 2);
+    vq_elem_release(&p[0].e);
+    vq_push(r.h.vq, &p[1].e, 0);
+    vq_flush(r.h.vq);
+    /* Request 1 is the only one in flight. */
+    ASSERT_EQ(crash_and_restart(&r), 1);
+    ASSERT_EQ(pop(&r, &p[0]), 1);
+    ASSERT_EQ(tok_of(&p[0]), 1);
+    ASSERT_EQ(pop(&r, &p[1]), 0);
+    vq_elem_release(&p[0].e);
+    rig_destroy(&r);
+}
+
+TEST(packed_broken_walk)
+{
+    broken_walk(false);
+}
+
+TEST(packed_broken_at_last)
+{
+    broken_walk(true);
+}
+
 /* A region must hold the queue: layout, size and index are checked. */
 TEST(attach_region_fits)
 {
@@ -801,4 +866,5 @@ TEST_MAIN(T(sizes), T(memfd), T(split_crash_resubmit),
           T(hostile_packed_chain_link), T(hostile_packed_free_list),
           T(hostile_packed_used_idx), T(zeroed_is_fresh),
           T(hostile_split_scribbles), T(hostile_packed_scribbles),
+          T(packed_broken_walk), T(packed_broken_at_last),
           T(attach_region_fits), T(attach_needs_started))
