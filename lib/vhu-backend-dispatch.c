@@ -145,6 +145,15 @@ static int h_set_protocol_features(struct vhu_backend *be,
     if (rc == 0 && (pf & ~offered)) {
         rc = vhu_err(VHU_E_FEATURE_MISMATCH);
     }
+    /*
+     * Spec, "In-band notifications": negotiating INBAND_NOTIFICATIONS
+     * without BACKEND_REQ and REPLY_ACK is an error (the loop closes).
+     */
+    if (rc == 0 && (pf & VHU_PF_BIT(VHU_PF_INBAND_NOTIFICATIONS)) &&
+        (~pf &
+         (VHU_PF_BIT(VHU_PF_BACKEND_REQ) | VHU_PF_BIT(VHU_PF_REPLY_ACK)))) {
+        rc = vhu_err(VHU_E_FEATURE_MISMATCH);
+    }
     if (rc == 0) {
         rc = vhu__op_rc(be->ops->set_protocol_features(be->dev, pf));
     }

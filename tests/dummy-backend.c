@@ -546,7 +546,15 @@ int dummy_pair_negotiate(struct dummy_pair *p, uint64_t pf_mask)
         rc = vhu_fe_get_protocol_features(p->fe, &pf);
     }
     if (rc == 0) {
-        rc = vhu_fe_set_protocol_features(p->fe, pf & pf_mask);
+        const uint64_t inband_needs =
+            VHU_PF_BIT(VHU_PF_BACKEND_REQ) | VHU_PF_BIT(VHU_PF_REPLY_ACK);
+
+        pf &= pf_mask;
+        /* In-band notifications only come with what they need. */
+        if ((pf & inband_needs) != inband_needs) {
+            pf &= ~VHU_PF_BIT(VHU_PF_INBAND_NOTIFICATIONS);
+        }
+        rc = vhu_fe_set_protocol_features(p->fe, pf);
     }
     if (rc < 0) {
         /* Unblock the thread: it is waiting for messages that won't come. */

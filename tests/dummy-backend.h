@@ -93,7 +93,8 @@ void dummy_pair_wait(struct dummy_pair *p);
 
 /*
  * SET_OWNER, GET/SET_FEATURES (DUMMY_FEATURES minus bit 0), GET/
- * SET_PROTOCOL_FEATURES (what the device offers, masked by @pf_mask), the
+ * SET_PROTOCOL_FEATURES (what the device offers, masked by @pf_mask, less
+ * INBAND_NOTIFICATIONS when BACKEND_REQ or REPLY_ACK is masked out), the
  * backend served by a thread for those five messages.  0 or the first
  * error (of either side).
  */

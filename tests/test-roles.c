@@ -409,6 +409,22 @@ TEST(refused_protocol_features_close)
     ASSERT(vhu_backend_is_broken(p.be));
     ASSERT_EQ(vhu_backend_protocol_features(p.be), 0);
     dummy_pair_close(&p);
+
+    /*
+     * Spec, "In-band notifications": INBAND_NOTIFICATIONS without
+     * BACKEND_REQ and REPLY_ACK is an error the backend answers by closing.
+     */
+    open_pair(&p);
+    ASSERT_OK(dummy_pair_serve(&p, 2));
+    ASSERT_OK(vhu_fe_get_protocol_features(p.fe, &pf));
+    ASSERT_OK(vhu_fe_set_protocol_features(
+        p.fe, VHU_PF_BIT(VHU_PF_INBAND_NOTIFICATIONS) |
+                  VHU_PF_BIT(VHU_PF_REPLY_ACK)));
+    dummy_pair_wait(&p);
+    ASSERT_ERR_KIND(p.rcs[1], VHU_E_FEATURE_MISMATCH);
+    ASSERT(vhu_backend_is_broken(p.be));
+    ASSERT_EQ(vhu_backend_protocol_features(p.be), 0);
+    dummy_pair_close(&p);
 }
 
 /*
