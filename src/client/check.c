@@ -192,7 +192,7 @@ bool chk_need(struct chk *c, const char *op, uint64_t what, const char *which)
 
 /* --- steps ---------------------------------------------------------------- */
 
-static bool do_init(struct chk *c)
+static void do_init(struct chk *c)
 {
     struct fuse_init_in in = {
         .major = FUSE_KERNEL_VERSION,
@@ -210,7 +210,7 @@ static bool do_init(struct chk *c)
     len = chk_call(c, "INIT", FUSE_INIT, 0, &in, sizeof(in), NULL, 0,
                    sizeof(out), 0);
     if (len == INT_MIN) {
-        return false;
+        return;
     }
     memset(&out, 0, sizeof(out));
     memcpy(&out, c->reply, (size_t)len);
@@ -219,19 +219,18 @@ static bool do_init(struct chk *c)
         (out.minor >= 23 && len != (int)sizeof(out))) {
         chk_fail(c, "INIT", "reply of %d bytes for FUSE %u.%u", len, out.major,
                  out.minor);
-        return false;
+        return;
     }
     c->minor = out.minor < in.minor ? out.minor : in.minor;
     c->flags = out.flags & in.flags;
     c->max_write = out.max_write;
     if (c->max_write < 4096) {
         chk_fail(c, "INIT", "max_write %u below a page", out.max_write);
-        return false;
+        return;
     }
     printf("# backend: FUSE %u.%u, flags %#x, max_write %u\n", out.major,
            out.minor, out.flags, out.max_write);
     chk_ok(c, "INIT");
-    return true;
 }
 
 static void do_root(struct chk *c)
@@ -390,6 +389,21 @@ int vfc_cmd_check(struct vfc_vmm *v, int argc, char **argv)
 {
     static struct chk chk;
     struct chk *c = &chk;
+    static void (*const steps[])(struct chk *) = {
+        do_init,
+        do_root,
+        do_mkdir_lookup,
+        chk_files,
+        chk_names,
+        chk_xattrs,
+        chk_dirs,
+        do_statfs,
+        chk_queue_level,
+        chk_cleanup_names,
+        do_rmdir_forget_destroy,
+    };
+    unsigned int i;
+
     (void)argv;
     if (argc > 1) {
         fprintf(stderr, "vhostfs-client: check takes no arguments\n");
@@ -406,17 +420,15 @@ int vfc_cmd_check(struct vfc_vmm *v, int argc, char **argv)
     strcpy(c->hsub, c->dir);
     strcat(c->hsub, "/");
     strcat(c->hsub, c->sub);
-    if (do_init(c)) {
-        do_root(c);
-        do_mkdir_lookup(c);
-        chk_files(c);
-        chk_names(c);
-        chk_xattrs(c);
-        chk_dirs(c);
-        do_statfs(c);
-        chk_queue_level(c);
-        chk_cleanup_names(c);
-        do_rmdir_forget_destroy(c);
+    for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        if (c->v->gone) {
+            printf("# the backend hung up: the check stopped\n");
+            break;
+        }
+        steps[i](c);
+        if (i == 0 && c->n_ok == 0) {
+            break; /* no INIT, no session */
+        }
     }
     host_cleanup(c);
     printf("# check: %u ok, %u unsupported, %u failed\n", c->n_ok, c->n_unsup,

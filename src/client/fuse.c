@@ -14,6 +14,7 @@
  * are never reused.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -196,6 +197,40 @@ static void complete(uint64_t unique, uint32_t len)
     /* A chain given up after a timeout: nothing waits for it. */
 }
 
+/*
+ * Wait for queue @qi's call eventfd, or for the backend to hang up (a
+ * backend that died signals nothing).  Returns 1, 0 (timeout) or -errno
+ * with vfc_fuse_why set.
+ */
+static int wait_call(struct vfc_vmm *v, unsigned int qi, int timeout_ms)
+{
+    struct pollfd pfd[2] = {
+        {.fd = v->q[qi].call_fd, .events = POLLIN},
+        {.fd = vhu_frontend_fd(v->fe), .events = POLLRDHUP},
+    };
+    uint64_t cnt;
+    int n;
+
+    do {
+        n = poll(pfd, 2, timeout_ms);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        return why(-errno, "poll: %s", strerror(errno));
+    }
+    if (pfd[0].revents & POLLIN) {
+        /* Non-blocking: a racing reader leaves EAGAIN, which is fine. */
+        if (read(pfd[0].fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN) {
+            return why(-errno, "call eventfd: %s", strerror(errno));
+        }
+        return 1;
+    }
+    if (pfd[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+        v->gone = true;
+        return why(-ECONNRESET, "no reply: the backend hung up");
+    }
+    return n;
+}
+
 /* Reap used entries of @r's queue until @r is done. */
 static int wait_used(struct vfc_vmm *v, struct vfc_req *r)
 {
@@ -223,9 +258,9 @@ static int wait_used(struct vfc_vmm *v, struct vfc_req *r)
         if (left <= 0) {
             break;
         }
-        n = vq_driver_wait(drv, (int)left);
+        n = wait_call(v, r->priv_queue, (int)left);
         if (n < 0) {
-            return why(n, "waiting for the call eventfd: %s", strerror(-n));
+            return n;
         }
     }
     if (r->priv_done) {
@@ -311,6 +346,9 @@ int vfc_fuse_submit(struct vfc_vmm *v, struct vfc_req *r)
     q = &v->q[r->priv_queue];
     if (r->out_size && !r->out) {
         return why(-EINVAL, "no reply buffer");
+    }
+    if (v->gone) {
+        return why(-ECONNRESET, "the backend hung up");
     }
     if (num_inflight() == MAX_INFLIGHT) {
         return why(-EBUSY, "too many requests in flight");

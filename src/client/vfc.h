@@ -73,6 +73,7 @@ struct vfc_vmm {
     uint64_t heap_next;  /* guest-memory bump allocator (fuse.c) */
     uint64_t heap_floor; /* below it: buffers kept (chains given up) */
     bool failed;         /* set by main: show the backend's log (-v) */
+    bool gone;           /* the backend hung up (fuse.c) */
 };
 
 /* --- vmm.c --------------------------------------------------------------- */

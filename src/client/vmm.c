@@ -619,7 +619,7 @@ int vfc_vmm_stop(struct vfc_vmm *v)
     for (i = 0; i < VFC_NUM_QUEUES; i++) {
         struct vfc_queue *q = &v->q[i];
 
-        if (q->drv && v->fe) {
+        if (q->drv && v->fe && !v->gone) {
             unsigned int base = 0;
             int rc = vhu_fe_get_vring_base(v->fe, i, &base);
 
