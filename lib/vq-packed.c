@@ -296,7 +296,7 @@ static int pk_pop(struct vq *vq, struct vq_elem *elem)
      * a driver told "kick at descriptor N" while we were behind is not
      * left waiting on a position we already passed.
      */
-    if (vq->event_idx) {
+    if (vq->event_idx && !vq->notify_disabled) {
         vq_store16(&vq->pdevice->off_wrap, idx | (wrap ? PK_WRAP : 0));
     }
     return 1;
@@ -404,6 +404,8 @@ static bool pk_need_notify(struct vq *vq)
 
 static void pk_disable_notify(struct vq *vq)
 {
+    /* Polling: the event offset need not follow the pops any more. */
+    vq->notify_disabled = true;
     vq_store16(&vq->pdevice->flags, VRING_PACKED_EVENT_FLAG_DISABLE);
 }
 
@@ -420,6 +422,7 @@ static bool pk_avail_pending(struct vq *vq)
 
 static bool pk_enable_notify(struct vq *vq)
 {
+    vq->notify_disabled = false;
     if (vq->event_idx) {
         /* Kick when the next descriptor to take is made available. */
         vq_store16(&vq->pdevice->off_wrap,
