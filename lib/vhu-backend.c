@@ -147,7 +147,7 @@ static int check_negotiated(const struct vhu_backend *be,
     return 0;
 }
 
-/* The u64 an ack or SET_LOG_BASE reply carries for result @rc. */
+/* The u64 an ack or a u64 result reply carries for outcome @rc. */
 static uint64_t result_u64(int rc)
 {
     int err = vhu_err_errno(rc);
@@ -156,6 +156,24 @@ static uint64_t result_u64(int rc)
         return 0;
     }
     return (uint64_t)(int64_t)(err < 0 ? err : -EIO);
+}
+
+/*
+ * Whether a request (known as @info, or NULL) is answered with a u64
+ * result rather than a reply of its own or nothing.
+ */
+static bool result_reply(const struct vhu_req_info *info, bool need_ack,
+                         bool log_pf)
+{
+    if (need_ack) {
+        return true;
+    }
+    if (!info) {
+        return false;
+    }
+    /* IF_PF is SET_LOG_BASE's row: its u64 comes with LOG_SHMFD. */
+    return info->reply == VHU_REPLY_RESULT ||
+           (info->reply == VHU_REPLY_IF_PF && log_pf);
 }
 
 /*
@@ -173,9 +191,7 @@ static int answer(struct vhu_backend *be, const struct vhu_msg_hdr *hdr,
     if (info && info->reply == VHU_REPLY_ALWAYS) {
         size = rc < 0 ? 0 : c->reply_size;
         fd = rc < 0 ? -1 : c->reply_fd;
-    } else if ((info && info->reply == VHU_REPLY_RESULT) ||
-               (info && info->reply == VHU_REPLY_IF_PF && log_pf) || need_ack) {
-        /* IF_PF is SET_LOG_BASE's row: its u64 comes with LOG_SHMFD. */
+    } else if (result_reply(info, need_ack, log_pf)) {
         r->p.u64 = result_u64(rc);
         size = sizeof(uint64_t);
     } else {

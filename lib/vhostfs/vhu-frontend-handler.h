@@ -56,7 +56,8 @@ int vhu_frontend_handler_fd(const struct vhu_frontend_handler *h);
 /**
  * vhu_frontend_handler_handle_one() - receive, validate, dispatch and ack
  * one backend request.  0 when handled (also when refused with an error
- * ack); an error code when the channel broke.
+ * ack); VHU_E_SOCKET_RETRY when nothing was read (a non-blocking socket):
+ * call again; any other error code when the channel broke.
  */
 int vhu_frontend_handler_handle_one(struct vhu_frontend_handler *h);
 
