@@ -154,17 +154,21 @@ static const struct vhu_req_info req_table[VHU_REQ_MAX] = {
 #define AREA  ((uint16_t)sizeof(struct vhu_vring_area))
 #define IOTLB ((uint16_t)sizeof(struct vhost_iotlb_msg))
 
+/* Codes 1-5 mean the same in both dialects. */
+#define BREQ_COMMON_ROWS                                                       \
+    [VHU_BREQ_IOTLB_MSG] = ROW("IOTLB_MSG", IOTLB, IOTLB, 0, 0, NONE, NO_PF),  \
+    [VHU_BREQ_CONFIG_CHANGE_MSG] =                                             \
+        ROW("CONFIG_CHANGE_MSG", 0, 0, 0, 0, NONE, PF(CONFIG)),                \
+    [VHU_BREQ_VRING_HOST_NOTIFIER_MSG] = ROW(                                  \
+        "VRING_HOST_NOTIFIER_MSG", AREA, AREA, 0, 1, NONE, PF(HOST_NOTIFIER)), \
+    [VHU_BREQ_VRING_CALL] =                                                    \
+        ROW("VRING_CALL", VST, VST, 0, 0, NONE, PF(INBAND_NOTIFICATIONS)),     \
+    [VHU_BREQ_VRING_ERR] =                                                     \
+        ROW("VRING_ERR", VST, VST, 0, 0, NONE, PF(INBAND_NOTIFICATIONS))
+
 /* Backend -> frontend requests, upstream spec ("Back-end message types"). */
 static const struct vhu_req_info breq_upstream[] = {
-    [VHU_BREQ_IOTLB_MSG] = ROW("IOTLB_MSG", IOTLB, IOTLB, 0, 0, NONE, NO_PF),
-    [VHU_BREQ_CONFIG_CHANGE_MSG] =
-        ROW("CONFIG_CHANGE_MSG", 0, 0, 0, 0, NONE, PF(CONFIG)),
-    [VHU_BREQ_VRING_HOST_NOTIFIER_MSG] = ROW(
-        "VRING_HOST_NOTIFIER_MSG", AREA, AREA, 0, 1, NONE, PF(HOST_NOTIFIER)),
-    [VHU_BREQ_VRING_CALL] =
-        ROW("VRING_CALL", VST, VST, 0, 0, NONE, PF(INBAND_NOTIFICATIONS)),
-    [VHU_BREQ_VRING_ERR] =
-        ROW("VRING_ERR", VST, VST, 0, 0, NONE, PF(INBAND_NOTIFICATIONS)),
+    BREQ_COMMON_ROWS,
     [VHU_BREQ_SHARED_OBJECT_ADD] =
         ROW("SHARED_OBJECT_ADD", 16, 16, 0, 0, NONE, PF(SHARED_OBJECT)),
     [VHU_BREQ_SHARED_OBJECT_REMOVE] =
@@ -178,15 +182,7 @@ static const struct vhu_req_info breq_upstream[] = {
 
 /* The same in the fs-cache dialect (crosvm SlaveFsCacheReq numbering). */
 static const struct vhu_req_info breq_fs_cache[] = {
-    [VHU_BREQ_IOTLB_MSG] = ROW("IOTLB_MSG", IOTLB, IOTLB, 0, 0, NONE, NO_PF),
-    [VHU_BREQ_CONFIG_CHANGE_MSG] =
-        ROW("CONFIG_CHANGE_MSG", 0, 0, 0, 0, NONE, PF(CONFIG)),
-    [VHU_BREQ_VRING_HOST_NOTIFIER_MSG] = ROW(
-        "VRING_HOST_NOTIFIER_MSG", AREA, AREA, 0, 1, NONE, PF(HOST_NOTIFIER)),
-    [VHU_BREQ_VRING_CALL] =
-        ROW("VRING_CALL", VST, VST, 0, 0, NONE, PF(INBAND_NOTIFICATIONS)),
-    [VHU_BREQ_VRING_ERR] =
-        ROW("VRING_ERR", VST, VST, 0, 0, NONE, PF(INBAND_NOTIFICATIONS)),
+    BREQ_COMMON_ROWS,
     [VHU_BREQ_FS_MAP] =
         ROW("FS_MAP", FSM, FSM, 1, 1, NONE, PF(BACKEND_SEND_FD)),
     [VHU_BREQ_FS_UNMAP] =
