@@ -10,14 +10,18 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "test.h"
+#include "vhu-backend.h"
+#include "vhu-frontend.h"
 #include "vhu-proto.h"
 #include "vq-harness.h"
 #include "vq-inflight.h"
@@ -814,6 +818,201 @@ TEST(packed_broken_at_last)
     broken_walk(true);
 }
 
+/* --- through the protocol ---------------------------------------------- */
+
+/* A backend whose only business is the inflight buffer. */
+struct idev {
+    struct vq_inflight_map map;
+    int memfd; /* made at GET_INFLIGHT_FD, the device's to close */
+};
+
+static int i_get_features(void *dev, uint64_t *f)
+{
+    (void)dev;
+    *f = 1ull << VHU_F_PROTOCOL_FEATURES | 1ull << VQ_F_VERSION_1 |
+         1ull << VQ_F_RING_PACKED;
+    return 0;
+}
+
+static int i_set_features(void *dev, uint64_t f)
+{
+    (void)dev;
+    (void)f;
+    return 0;
+}
+
+static int i_get_pf(void *dev, uint64_t *f)
+{
+    (void)dev;
+    *f = VHU_PF_BIT(VHU_PF_INFLIGHT_SHMFD) | VHU_PF_BIT(VHU_PF_REPLY_ACK);
+    return 0;
+}
+
+static int i_set_pf(void *dev, uint64_t f)
+{
+    (void)dev;
+    (void)f;
+    return 0;
+}
+
+/* GET_INFLIGHT_FD: a new buffer (the layout may not be known yet). */
+static int i_get_inflight_fd(void *dev, const struct vhu_inflight *in,
+                             struct vhu_inflight *out, int *fd)
+{
+    struct idev *d = dev;
+    int m = vq_inflight_create(&d->map, in->num_queues, in->queue_size, true);
+
+    if (m < 0) {
+        return m;
+    }
+    d->memfd = m;
+    *out = *in;
+    out->mmap_size = d->map.size;
+    out->mmap_offset = 0;
+    *fd = m;
+    return 0;
+}
+
+/* SET_INFLIGHT_FD: the buffer back, from a frontend that kept it. */
+static int i_set_inflight_fd(void *dev, const struct vhu_inflight *in, int *fd)
+{
+    struct idev *d = dev;
+
+    vq_inflight_unmap(&d->map);
+    return vq_inflight_map_fd(&d->map, *fd, in->mmap_size, in->mmap_offset,
+                              in->num_queues, in->queue_size, true);
+}
+
+static const struct vhu_backend_ops i_ops = {
+    .get_features = i_get_features,
+    .set_features = i_set_features,
+    .get_protocol_features = i_get_pf,
+    .set_protocol_features = i_set_pf,
+    .get_inflight_fd = i_get_inflight_fd,
+    .set_inflight_fd = i_set_inflight_fd,
+};
+
+struct iconn {
+    struct idev dev;
+    struct vhu_backend *be;
+    struct vhu_frontend *fe;
+    pthread_t thread;
+};
+
+static void *serve(void *arg)
+{
+    vhu_backend_run(arg);
+    return NULL;
+}
+
+/* A backend process (a thread here) and a frontend that negotiated. */
+static void iconn_open(struct iconn *c)
+{
+    uint64_t f, pf;
+    int sv[2];
+
+    memset(c, 0, sizeof(*c));
+    c->dev.memfd = -1;
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    ASSERT_OK(vhu_backend_new(&c->be, sv[0], 2, &i_ops, &c->dev));
+    ASSERT_OK(vhu_frontend_new(&c->fe, sv[1], 2));
+    ASSERT_EQ(pthread_create(&c->thread, NULL, serve, c->be), 0);
+    ASSERT_OK(vhu_fe_get_features(c->fe, &f));
+    ASSERT_OK(vhu_fe_set_features(c->fe, f));
+    ASSERT_OK(vhu_fe_get_protocol_features(c->fe, &pf));
+    ASSERT_OK(vhu_fe_set_protocol_features(c->fe, pf));
+}
+
+/* The connection goes; the device's mapping stays for the test. */
+static void iconn_close(struct iconn *c)
+{
+    vhu_frontend_free(c->fe);
+    pthread_join(c->thread, NULL);
+    vhu_backend_free(c->be);
+    if (c->dev.memfd >= 0) {
+        close(c->dev.memfd);
+    }
+}
+
+/*
+ * GET_INFLIGHT_FD hands the frontend a sealed memfd of the size the
+ * layout needs; the device crashes with requests in flight; a new device
+ * gets the buffer back with SET_INFLIGHT_FD and resubmits them.
+ */
+TEST(protocol_get_set_inflight)
+{
+    struct vhu_inflight in = {.num_queues = 2, .queue_size = NUM}, out;
+    struct vhost_vring_addr addr;
+    struct iconn c1, c2;
+    struct popped p[3];
+    struct rig r;
+    struct stat st;
+    unsigned int i;
+    int fd = -1, nfds;
+
+    rig_setup(&r, true, false);
+    vq_inflight_detach(r.h.vq);
+    nfds = test_count_fds();
+    iconn_open(&c1);
+    ASSERT_OK(vhu_fe_get_inflight_fd(c1.fe, &in, &out, &fd));
+    ASSERT(fd >= 0);
+    ASSERT_EQ(out.mmap_size, vq_inflight_size(2, NUM, true));
+    ASSERT_EQ(out.mmap_offset, 0);
+    ASSERT(fstat(fd, &st) == 0);
+    ASSERT_EQ(st.st_size, out.mmap_size);
+    ASSERT(fcntl(fd, F_GET_SEALS) & F_SEAL_SHRINK);
+    ASSERT_OK(vhu_fe_set_inflight_fd(c1.fe, &out, fd));
+    /* Queue 1 of the device is the rig's queue. */
+    ASSERT_EQ(vq_inflight_attach(r.h.vq, &c1.dev.map, 1), 0);
+    rounds(&r, 1, 5);
+    for (i = 0; i < 3; i++) {
+        add(&r, 10 + i, 1, false);
+    }
+    vq_driver_kick(r.h.drv);
+    for (i = 0; i < 3; i++) {
+        ASSERT_EQ(pop(&r, &p[i]), 1);
+    }
+    vq_complete(r.h.vq, &p[1].e, 0);
+    reap(&r, (const unsigned int[]){11}, 1);
+    vq_elem_release(&p[0].e);
+    vq_elem_release(&p[2].e);
+    /* The device dies: queue, mapping and connection. */
+    vq_inflight_detach(r.h.vq);
+    vq_free(r.h.vq);
+    r.h.vq = NULL;
+    iconn_close(&c1);
+    vq_inflight_unmap(&c1.dev.map);
+
+    /* A new device, and the frontend hands the buffer back. */
+    iconn_open(&c2);
+    ASSERT_OK(vhu_fe_set_inflight_fd(c2.fe, &out, fd));
+    ASSERT(c2.dev.map.base != NULL);
+    ASSERT_OK(vq_new(&r.h.vq, 1));
+    ASSERT_OK(vq_set_features(r.h.vq, 1ull << VQ_F_VERSION_1 |
+                                          1ull << VQ_F_RING_PACKED));
+    ASSERT_OK(vq_set_num(r.h.vq, NUM));
+    vq_driver_vring_addr(r.h.drv, 0, &addr);
+    ASSERT_OK(vq_set_addr(r.h.vq, &addr));
+    ASSERT_OK(vq_set_base(r.h.vq, VHU_VRING_BASE_WRAP));
+    vq_set_err_fd(r.h.vq, dup(r.h.err_fd));
+    ASSERT_OK(vq_start(r.h.vq, r.h.dev_gm));
+    ASSERT_EQ(vq_inflight_attach(r.h.vq, &c2.dev.map, 1), 2);
+    ASSERT_EQ(pop(&r, &p[0]), 1);
+    ASSERT_EQ(tok_of(&p[0]), 10);
+    ASSERT_EQ(pop(&r, &p[1]), 1);
+    ASSERT_EQ(tok_of(&p[1]), 12);
+    ASSERT_EQ(pop(&r, &p[2]), 0);
+    vq_complete(r.h.vq, &p[1].e, 0);
+    vq_complete(r.h.vq, &p[0].e, 0);
+    reap(&r, (const unsigned int[]){12, 10}, 2);
+    vq_inflight_detach(r.h.vq);
+    iconn_close(&c2);
+    vq_inflight_unmap(&c2.dev.map);
+    close(fd);
+    ASSERT_EQ(test_count_fds(), nfds);
+    rig_destroy(&r);
+}
+
 /* A region must hold the queue: layout, size and index are checked. */
 TEST(attach_region_fits)
 {
@@ -867,4 +1066,5 @@ TEST_MAIN(T(sizes), T(memfd), T(split_crash_resubmit),
           T(hostile_packed_used_idx), T(zeroed_is_fresh),
           T(hostile_split_scribbles), T(hostile_packed_scribbles),
           T(packed_broken_walk), T(packed_broken_at_last),
-          T(attach_region_fits), T(attach_needs_started))
+          T(protocol_get_set_inflight), T(attach_region_fits),
+          T(attach_needs_started))
