@@ -7,9 +7,10 @@
  * validates it (vhu-msg.h), checks it against what was negotiated, calls
  * the op, and writes the reply: the type's own reply, or the REPLY_ACK ack
  * when the frontend asked for one.  A request whose op is NULL, or which
- * needs a protocol feature that was not negotiated, is answered with an
- * error (an error ack, or for a request that must be answered a reply the
- * frontend recognises as failed): the frontend never waits for nothing.
+ * needs a protocol feature that was not negotiated, is refused like any
+ * failure: with an error ack if the frontend asked for one, and a request
+ * that must be answered gets a reply the frontend recognises as failed.
+ * The frontend never waits for nothing.
  *
  * Fd ownership: ops get fds in an int array they may steal from (set the
  * entry to -1 to keep the fd); the library closes every entry still >= 0
@@ -21,8 +22,10 @@
  * VHU_E_REQ_HANDLER carrying that errno; a NULL op fails the same way with
  * EOPNOTSUPP.  What negotiation forbids (a protocol feature not acked) is
  * VHU_E_INVALID_OPERATION, features not offered VHU_E_FEATURE_MISMATCH.
- * An error ack carries the failure's -errno as a u64; a failed request
- * with a reply of its own gets a reply of size 0.
+ * An error ack, and the u64 result of SET_LOG_BASE (with LOG_SHMFD),
+ * IOTLB_MSG, POSTCOPY_END and CHECK_DEVICE_STATE, carries the failure's
+ * -errno; a failed request with a reply of another form (GET_*) gets a
+ * reply of size 0.
  */
 #ifndef VHOSTFS_VHU_BACKEND_H
 #define VHOSTFS_VHU_BACKEND_H

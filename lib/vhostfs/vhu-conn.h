@@ -67,7 +67,9 @@ int vhu_send_hdr(int fd, const struct vhu_msg_hdr *hdr, const void *payload,
  *
  * Only framing is checked here: a peer that closes before the first byte
  * gives VHU_E_SOCKET_BROKEN (ECONNRESET); one that closes mid-message
- * VHU_E_PARTIAL_MESSAGE; a size over VHU_MAX_PAYLOAD VHU_E_OVERSIZED_MSG
+ * VHU_E_PARTIAL_MESSAGE (so does any error once a byte was read: a retry
+ * kind, VHU_E_SOCKET_RETRY, comes only before the first byte, when the
+ * stream is still in step); a size over VHU_MAX_PAYLOAD VHU_E_OVERSIZED_MSG
  * (the stream is then out of step: close it); more fds than fit
  * (MSG_CTRUNC) VHU_E_INCORRECT_FDS.  What the message means is checked by
  * vhu_msg_check_hdr() and vhu_msg_validate().
