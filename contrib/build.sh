@@ -17,6 +17,7 @@ esac
 cd "$top"
 if [ ! -x configure ] || [ configure.ac -nt configure ] ||
    [ Makefile.am -nt configure ]; then
+    mkdir -p m4
     autoreconf -fi >&2
 fi
 mkdir -p "$dir"
