@@ -149,8 +149,7 @@ struct pt_fs {
     unsigned int nmounts;
 };
 
-/* --- pt-inode.c ------------------------------------------------------------
- */
+/* --- pt-inode.c ---------------------------------------------------------- */
 int pt_itable_init(struct pt_itable *t);
 /* Close every fd and free everything. */
 void pt_itable_fini(struct pt_itable *t);
@@ -183,8 +182,7 @@ void pt_inode_fd_put(struct pt_inode *ino, int fd);
 /* A mount fd for open_by_handle_at on @mnt_id (-1: none yet; adds it). */
 int pt_mount_fd(struct pt_fs *fs, uint64_t mnt_id, int dirfd, mode_t type);
 
-/* --- pt-handle.c -----------------------------------------------------------
- */
+/* --- pt-handle.c --------------------------------------------------------- */
 int pt_ftable_init(struct pt_ftable *t);
 void pt_ftable_fini(struct pt_ftable *t);
 /* Register @fd (taken) as an open file of @nodeid; *@fh is the guest's. */
@@ -196,8 +194,7 @@ void pt_file_put(struct pt_fs *fs, struct pt_file *f);
 /* RELEASE: the fd is closed once no request uses it.  -EBADF if stale. */
 int pt_file_release(struct pt_fs *fs, uint64_t fh);
 
-/* --- pt-creds.c ------------------------------------------------------------
- */
+/* --- pt-creds.c ---------------------------------------------------------- */
 struct pt_creds {
     bool switched;
     bool umask_set;
@@ -217,8 +214,7 @@ void pt_creds_leave(struct pt_creds *s);
 mode_t pt_creds_mask_mode(const struct fs_ctx *c, const struct pt_creds *s,
                           mode_t mode);
 
-/* --- pt-fs.c ---------------------------------------------------------------
- */
+/* --- pt-fs.c ------------------------------------------------------------- */
 /* 0 if @name is one component the guest may name, else -errno. */
 int pt_check_name(const char *name);
 /* O_PATH | O_NOFOLLOW open of @name beneath @dirfd, never following. */
@@ -228,8 +224,8 @@ int pt_statx_fd(int fd, struct statx *stx);
 void pt_fill_attr(const struct pt_fs *fs, const struct statx *stx,
                   struct fuse_attr *attr);
 /*
- * Fill @e for the pinned @ino (attr from @stx); counts nothing.
- * @parent_mnt_id is used for FUSE_ATTR_SUBMOUNT.
+ * Fill @e for the pinned @ino (attr from @stx); counts nothing.  A mount
+ * root other than the share's gets FUSE_ATTR_SUBMOUNT when announced.
  */
 void pt_fill_entry(const struct pt_fs *fs, const struct pt_inode *ino,
                    const struct statx *stx, struct fuse_entry_out *e);
@@ -268,6 +264,7 @@ int pt_op_lookup(void *fsp, const struct fs_ctx *ctx, uint64_t parent,
 void pt_op_forget(void *fsp, uint64_t ino, uint64_t nlookup);
 int pt_op_getattr(void *fsp, const struct fs_ctx *ctx, uint64_t ino,
                   const uint64_t *fh, struct fuse_attr_out *out);
+/* Clear suid (and sgid with group exec) of the regular file @fd. */
 int pt_kill_suidgid(struct pt_fs *fs, int fd);
 int pt_op_setattr(void *fsp, const struct fs_ctx *ctx, uint64_t ino,
                   const struct fuse_setattr_in *in, struct fuse_attr_out *out);
