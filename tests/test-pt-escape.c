@@ -4,6 +4,7 @@
  * through the passthrough filesystem's ops, and the daemon never opens a
  * special file for the guest.  Each way out is a case of its own.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -468,6 +469,182 @@ TEST(rename_out_of_the_share_is_impossible)
     pt_destroy(fs);
 }
 
+/* --- garbage from the guest --------------------------------------------- */
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return rnd_state;
+}
+
+/* A node id or fh: mostly near real ones, sometimes anything. */
+static uint64_t rnd_id(const uint64_t *real, unsigned int n)
+{
+    switch (rnd() % 4) {
+    case 0:
+        return rnd();
+    case 1:
+        return rnd() % 16 | (rnd() % 3) << 32;
+    default:
+        return real[rnd() % n];
+    }
+}
+
+static const char *rnd_name(void)
+{
+    static char longname[300];
+    static const char *names[] = {"",  ".", "..", "a/b", "/",      "../outside",
+                                  "f", "d", "x",  "l",   "secret", longname};
+
+    memset(longname, 'n', sizeof(longname) - 1);
+    return names[rnd() % (sizeof(names) / sizeof(names[0]))];
+}
+
+static bool is_errno(long long rc)
+{
+    return rc >= 0 || (rc < 0 && rc > -4096);
+}
+
+TEST(garbage_ids_names_and_flags_stay_in_the_share)
+{
+    char outside[4096], buf[256];
+    struct fuse_entry_out e;
+    struct fuse_open_out o;
+    struct fuse_attr_out a;
+    struct fuse_setattr_in in;
+    struct fuse_file_lock lk, out;
+    struct iovec iov = {buf, sizeof(buf)};
+    uint64_t real[8], off;
+    const char *dir;
+    struct pt_fs *fs = setup(PT_FH_NEVER, &dir, outside, sizeof(outside));
+    struct stat before, after;
+    unsigned int i, nreal = 0;
+    long long rc = 0;
+
+    ASSERT_OK(stat(pth_path(outside, "secret"), &before));
+    ASSERT_OK(symlink(outside, pth_path(dir, "l")));
+    ASSERT_OK(PT.mkdir(fs, ctx, ROOT, "d", 0755, &e));
+    real[nreal++] = ROOT;
+    real[nreal++] = e.nodeid;
+    ASSERT_OK(
+        PT.create(fs, ctx, e.nodeid, "f", S_IFREG | 0644, O_RDWR, 0, &e, &o));
+    real[nreal++] = e.nodeid;
+    real[nreal++] = o.fh;
+    real[nreal++] = pth_entry(fs, ROOT, "l").nodeid;
+    ASSERT_OK(PT.opendir(fs, ctx, ROOT, 0, &o));
+    real[nreal++] = o.fh;
+
+    for (i = 0; i < 20000; i++) {
+        uint64_t id = rnd_id(real, nreal), id2 = rnd_id(real, nreal);
+        uint64_t fh = rnd_id(real, nreal);
+
+        memset(&e, 0, sizeof(e));
+        switch (rnd() % 16) {
+        case 0:
+            rc = PT.lookup(fs, ctx, id, rnd_name(), &e);
+            break;
+        case 1:
+            rc = PT.open(fs, ctx, id, (uint32_t)rnd(), (uint32_t)rnd(), &o);
+            if (rc == 0) {
+                PT.release(fs, ctx, id, o.fh, 0, 0, 0);
+            }
+            break;
+        case 2:
+            rc = PT.read(fs, ctx, id, fh, rnd() % 8192, &iov, 1);
+            break;
+        case 3:
+            rc = PT.write(fs, ctx, id, fh, rnd() % 8192, &iov, 1,
+                          (uint32_t)rnd());
+            break;
+        case 4:
+            rc = PT.mkdir(fs, ctx, id, rnd_name(), (mode_t)rnd(), &e);
+            break;
+        case 5:
+            rc = PT.mknod(fs, ctx, id, rnd_name(), (mode_t)rnd(), (dev_t)rnd(),
+                          &e);
+            break;
+        case 6:
+            rc = PT.rename(fs, ctx, id, rnd_name(), id2, rnd_name(),
+                           (uint32_t)rnd() % 8);
+            break;
+        case 7:
+            rc = PT.link(fs, ctx, id, id2, rnd_name(), &e);
+            break;
+        case 8:
+            rc = PT.unlink(fs, ctx, id, rnd_name());
+            break;
+        case 9:
+            memset(&in, 0, sizeof(in));
+            in.valid = (uint32_t)rnd() & ~(uint32_t)(FATTR_UID | FATTR_GID);
+            in.size = rnd() % 65536;
+            in.mode = (uint32_t)rnd() & 0755;
+            in.fh = fh;
+            rc = PT.setattr(fs, ctx, id, &in, &a);
+            break;
+        case 10:
+            rc = PT.readlink(fs, ctx, id, buf, sizeof(buf));
+            break;
+        case 11:
+            lk.start = rnd() % 1000;
+            lk.end = lk.start + rnd() % 1000;
+            lk.type = (uint32_t)(rnd() % 4);
+            lk.pid = 0;
+            rc = PT.setlk(fs, ctx, id, fh, rnd() % 4, &lk,
+                          (uint32_t)rnd() & FUSE_LK_FLOCK, false);
+            if (rc == 0 || rc == -EAGAIN) {
+                rc = PT.getlk(fs, ctx, id, fh, rnd() % 4, &lk, &out);
+            }
+            break;
+        case 12:
+            rc = PT.lseek(fs, ctx, id, fh, rnd() % 100000,
+                          (uint32_t)(rnd() % 6), &off);
+            break;
+        case 13:
+            rc = PT.getxattr(fs, ctx, id, "user.x", buf, rnd() % 2 * 16);
+            break;
+        case 14:
+            rc = PT.tmpfile(fs, ctx, id, S_IFREG | 0600, (uint32_t)rnd(), 0, &e,
+                            &o);
+            if (rc == 0) {
+                PT.release(fs, ctx, e.nodeid, o.fh, 0, 0, 0);
+            }
+            break;
+        default:
+            PT.forget(fs, rnd_id(real, nreal) + (rnd() % 2 << 32), 1);
+            rc = 0;
+            break;
+        }
+        ASSERT(is_errno(rc));
+        /* whatever the guest was given counts a lookup: give it back */
+        if (rc == 0 && e.nodeid && e.nodeid != ROOT) {
+            PT.forget(fs, e.nodeid, 1);
+        }
+    }
+    /* nothing outside changed, nothing new appeared beside the share */
+    ASSERT_OK(stat(pth_path(outside, "secret"), &after));
+    ASSERT_EQ(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+    ASSERT_EQ(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+    ASSERT_EQ(after.st_nlink, 1);
+    ASSERT_EQ(after.st_mode, before.st_mode);
+    {
+        DIR *dp = opendir(outside);
+        struct dirent *de;
+        int n = 0;
+
+        ASSERT(dp != NULL);
+        while ((de = readdir(dp))) {
+            n += de->d_name[0] != '.';
+        }
+        closedir(dp);
+        ASSERT_EQ(n, 1);
+    }
+    pt_destroy(fs);
+}
+
 TEST_MAIN(T(symlink_pointing_out_is_never_followed),
           T(symlink_pointing_out_is_never_followed_file_handles),
           T(dotdot_at_the_root_stays_at_the_root),
@@ -479,4 +656,5 @@ TEST_MAIN(T(symlink_pointing_out_is_never_followed),
           T(guest_made_special_files_are_created_not_opened),
           T(hard_link_to_a_file_outside_cannot_be_made_by_the_guest),
           T(hard_link_made_on_the_host_is_served_as_the_admin_made_it),
-          T(rename_out_of_the_share_is_impossible))
+          T(rename_out_of_the_share_is_impossible),
+          T(garbage_ids_names_and_flags_stay_in_the_share))
