@@ -564,8 +564,11 @@ TEST(garbage_ids_names_and_flags_stay_in_the_share)
             rc = PT.mkdir(fs, ctx, id, rnd_name(), (mode_t)rnd(), &e);
             break;
         case 5:
-            rc = PT.mknod(fs, ctx, id, rnd_name(), (mode_t)rnd(), (dev_t)rnd(),
-                          &e);
+            /* no real device numbers: the nodes are made for real */
+            rc = PT.mknod(fs, ctx, id, rnd_name(),
+                          ((mode_t)rnd() & ~(mode_t)S_IFMT) |
+                              (rnd() % 2 ? S_IFIFO : (mode_t)rnd() & S_IFMT),
+                          0, &e);
             break;
         case 6:
             rc = PT.rename(fs, ctx, id, rnd_name(), id2, rnd_name(),
