@@ -610,6 +610,33 @@ int vfc_vmm_start(struct vfc_vmm *v, const struct vfc_opts *opts)
     return rc;
 }
 
+/*
+ * After a run where every chain came back, a split ring's GET_VRING_BASE
+ * (the next avail index the backend would take) must be the driver's
+ * avail index: the backend took exactly what was offered.
+ */
+static bool ring_base_ok(struct vfc_vmm *v, unsigned int i, unsigned int base)
+{
+    struct vq_driver_raw raw;
+    uint16_t avail;
+
+    if (v->failed || v->opts->layout != VQ_LAYOUT_SPLIT ||
+        vq_driver_num_inflight(v->q[i].drv) != 0) {
+        return true;
+    }
+    vq_driver_raw(v->q[i].drv, &raw);
+    avail = __atomic_load_n(&((struct vring_avail *)raw.driver_area)->idx,
+                            __ATOMIC_RELAXED);
+    if ((base & 0xffff) != avail) {
+        fprintf(stderr,
+                "vhostfs-client: queue %u: GET_VRING_BASE says %u, "
+                "%u chains were made available\n",
+                i, base, avail);
+        return false;
+    }
+    return true;
+}
+
 int vfc_vmm_stop(struct vfc_vmm *v)
 {
     bool hung_up;
@@ -625,6 +652,8 @@ int vfc_vmm_stop(struct vfc_vmm *v)
 
             if (rc < 0) {
                 vmm_err(rc, "GET_VRING_BASE");
+                ret = -1;
+            } else if (!ring_base_ok(v, i, base)) {
                 ret = -1;
             } else if (v->opts->verbose) {
                 fprintf(stderr, "vhostfs-client: queue %u stopped at %#x\n", i,
