@@ -86,9 +86,9 @@ ok() { # status, description
 # directory; output in $work/NAME.out, status in $rc.
 run_check() {
     mkdir -p "$work/$1"
+    cmd="'$virtiofsd' --socket-path={sock} -o source={dir} -o cache=none"
     "$client" --timeout 20 --ring "$2" --dir "$work/$1" --backend \
-        "$virtiofsd --socket-path={sock} -o source={dir} -o cache=none -o sandbox=$sandbox $3" \
-        check >"$work/$1.out" 2>&1
+        "$cmd -o sandbox=$sandbox $3" check >"$work/$1.out" 2>&1
     rc=$?
 }
 
@@ -112,7 +112,8 @@ run_check packed packed ""
 if [ "$rc" -ne 0 ] &&
     grep -q "does not offer packed rings" "$work/packed.out"; then
     n=$((n + 1))
-    echo "ok $n - check, packed ring # SKIP virtiofsd does not offer VIRTIO_F_RING_PACKED"
+    echo "ok $n - check, packed ring" \
+        "# SKIP virtiofsd does not offer VIRTIO_F_RING_PACKED"
 else
     report packed "check, packed ring"
 fi
