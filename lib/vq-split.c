@@ -293,6 +293,14 @@ static void split_disable_notify(struct vq *vq)
     }
 }
 
+/* In-flight requests of a previous device still to hand out first. */
+static bool split_resubmit_pending(const struct vq *vq)
+{
+    const struct vq_inflight_queue *q = vq->inflight_ops ? vq->inflight : NULL;
+
+    return q && q->resubmit_pos < q->nresubmit;
+}
+
 static bool split_enable_notify(struct vq *vq)
 {
     vq->notify_disabled = false;
@@ -304,12 +312,14 @@ static bool split_enable_notify(struct vq *vq)
     /* 2.7.10: publish the request for kicks before the last look at
      * avail->idx, pairing with the driver's idx store, mb, flag load. */
     vq_smp_mb();
-    return vq_load16(&vq->savail->idx) != vq->last_avail_idx;
+    return split_resubmit_pending(vq) ||
+           vq_load16(&vq->savail->idx) != vq->last_avail_idx;
 }
 
 static bool split_avail_pending(struct vq *vq)
 {
-    return vq->shadow_avail_idx != vq->last_avail_idx ||
+    return split_resubmit_pending(vq) ||
+           vq->shadow_avail_idx != vq->last_avail_idx ||
            vq_load16(&vq->savail->idx) != vq->last_avail_idx;
 }
 

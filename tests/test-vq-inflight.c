@@ -154,6 +154,12 @@ static void crash_resubmit(bool packed, bool indirect)
     vq_elem_release(&p[5].e);
 
     ASSERT_EQ(rig_crash(&r), 4);
+    /*
+     * A queue thread looks for work before it sleeps: the resubmissions
+     * are work, although no avail entry is new.
+     */
+    ASSERT(vq_avail_pending(r.h.vq));
+    ASSERT(vq_enable_notify(r.h.vq));
     for (i = 0; i < 4; i++) {
         ASSERT_EQ(rig_pop(&r, &p[i]), 1);
         ASSERT_EQ(rig_tok(&p[i]), again[i]);

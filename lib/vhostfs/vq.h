@@ -178,14 +178,16 @@ int vq_set_addr(struct vq *vq, const struct vhost_vring_addr *addr);
 /**
  * vq_set_base() - the next avail index (SET_VRING_BASE num).  Split: the
  * low 16 bits; packed: bits 0-14 the index, bit 15 the wrap counter
- * (VHU_VRING_BASE_WRAP).  The used index starts at the same place.
+ * (VHU_VRING_BASE_WRAP), and bits 16-31 the same for the used position
+ * (0 there: the used position starts where avail does).
  * Returns 0 or -EBUSY.
  */
 int vq_set_base(struct vq *vq, unsigned int base);
 
 /**
  * vq_get_base() - the value GET_VRING_BASE returns: the next avail index
- * to pop, with the wrap counter in bit 15 for packed rings.
+ * to pop; for packed rings with its wrap counter in bit 15 and the used
+ * position and wrap counter in bits 16-31.
  */
 unsigned int vq_get_base(const struct vq *vq);
 
