@@ -17,6 +17,7 @@
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
@@ -30,12 +31,16 @@
 
 static char src[4096], mnt[4096];
 
+/*
+ * The server runs in a child process: a case that fails while one of its
+ * requests is in flight then still gets its answer and can exit (a server
+ * thread in the same process would die with it, and the exit would wait
+ * for that answer forever).  The child ends with the case (PDEATHSIG).
+ */
 struct server {
-    pthread_t th;
-    struct pt_fs *fs;
-    int stop_fd;
-    int ready_fd; /* eventfd: written once the mount is in place */
-    int rc;
+    pid_t pid;
+    int stop_fd;  /* eventfd: written to end the loop */
+    int ready_fd; /* eventfd: 1 once mounted, 2 if mounting failed */
 };
 
 static void need_fuse(void)
@@ -123,46 +128,68 @@ static void on_ready(void *arg)
     }
 }
 
-static void *serve(void *arg)
+static void serve_child(struct server *s, bool use_stop_fd)
 {
-    struct server *s = arg;
-    struct fuse_dev_opts o = {
-        .stop_fd = s->stop_fd, .ready = on_ready, .ready_arg = &s->ready_fd};
+    struct fuse_dev_opts o = {.stop_fd = use_stop_fd ? s->stop_fd : -1,
+                              .ready = on_ready,
+                              .ready_arg = &s->ready_fd};
+    struct pt_options po;
+    struct pt_fs *fs;
+    uint64_t two = 2;
+    int rc;
 
-    s->rc = fuse_dev_serve(mnt, &pt_fs_ops, s->fs, &o);
-    if (s->rc < 0) {
-        on_ready(&s->ready_fd); /* do not leave the test waiting */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    pt_options_default(&po);
+    rc = pt_create(src, &po, &fs);
+    if (rc == 0) {
+        rc = fuse_dev_serve(mnt, &pt_fs_ops, fs, &o);
+        pt_destroy(fs);
     }
-    return NULL;
+    if (rc < 0) {
+        /* Not mounted: tell the case (it skips). */
+        if (write(s->ready_fd, &two, sizeof(two)) != sizeof(two)) {
+            _exit(3);
+        }
+        _exit(2);
+    }
+    _exit(0);
 }
 
-static void start(struct server *s)
+static void start_opts(struct server *s, bool use_stop_fd)
 {
-    struct pt_options po;
     uint64_t v;
 
-    pt_options_default(&po);
-    ASSERT_OK(pt_create(src, &po, &s->fs));
     s->stop_fd = test_eventfd();
     s->ready_fd = test_eventfd();
-    ASSERT_EQ(pthread_create(&s->th, NULL, serve, s), 0);
+    s->pid = fork();
+    ASSERT_GE(s->pid, 0);
+    if (s->pid == 0) {
+        serve_child(s, use_stop_fd);
+    }
     ASSERT_EQ(read(s->ready_fd, &v, sizeof(v)), sizeof(v));
-    if (s->rc < 0) {
-        pthread_join(s->th, NULL);
+    if (v != 1) {
+        waitpid(s->pid, NULL, 0);
         TEST_SKIP("mounting with libfuse3 failed here");
     }
     ASSERT(mounted());
 }
 
+static void start(struct server *s)
+{
+    start_opts(s, true);
+}
+
+/* End the server through its stop fd; it unmounts and exits 0. */
 static void stop(struct server *s)
 {
     uint64_t one = 1;
+    int status;
 
     ASSERT_EQ(write(s->stop_fd, &one, sizeof(one)), sizeof(one));
-    ASSERT_EQ(pthread_join(s->th, NULL), 0);
-    ASSERT_EQ(s->rc, 0);
+    ASSERT_EQ(waitpid(s->pid, &status, 0), s->pid);
+    ASSERT(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0);
     ASSERT(!mounted());
-    pt_destroy(s->fs);
 }
 
 TEST(mount_ls_cat_write_unmount)
@@ -347,38 +374,14 @@ TEST(signal_interrupts_a_waiting_lock)
 
 TEST(sigterm_unmounts)
 {
-    int ready = test_eventfd();
-    struct fuse_dev_opts o = {
-        .stop_fd = -1, .ready = on_ready, .ready_arg = &ready};
-    struct pt_options po;
-    struct pt_fs *fs;
-    uint64_t v;
-    pid_t pid;
+    struct server s = {0};
     int status;
 
     need_fuse();
     dirs();
-    pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        pt_options_default(&po);
-        if (pt_create(src, &po, &fs) < 0) {
-            _exit(3);
-        }
-        status = fuse_dev_serve(mnt, &pt_fs_ops, fs, &o);
-        if (status < 0) {
-            on_ready(&ready);
-        }
-        pt_destroy(fs);
-        _exit(status < 0 ? 4 : 0);
-    }
-    ASSERT_EQ(read(ready, &v, sizeof(v)), sizeof(v));
-    if (!mounted()) {
-        waitpid(pid, &status, 0);
-        TEST_SKIP("mounting with libfuse3 failed here");
-    }
-    ASSERT_OK(kill(pid, SIGTERM));
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    start_opts(&s, false);
+    ASSERT_OK(kill(s.pid, SIGTERM));
+    ASSERT_EQ(waitpid(s.pid, &status, 0), s.pid);
     ASSERT(WIFEXITED(status));
     ASSERT_EQ(WEXITSTATUS(status), 0);
     ASSERT(!mounted());
