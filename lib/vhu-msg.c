@@ -504,8 +504,17 @@ int vhu_msg_validate(const struct vhu_msg *msg, unsigned int nfds,
     case VHU_REQ_SET_INFLIGHT_FD:
         return check_inflight(msg, limits, true);
     case VHU_REQ_ADD_MEM_REG:
-    case VHU_REQ_REM_MEM_REG:
         return vhu_mem_region_check(&msg->p.mem_reg.region);
+    case VHU_REQ_REM_MEM_REG: {
+        /*
+         * Spec: the region is found by its addresses and size; the mmap
+         * offset is ignored, so it is not checked either.
+         */
+        struct vhu_mem_region r = msg->p.mem_reg.region;
+
+        r.mmap_offset = 0;
+        return vhu_mem_region_check(&r);
+    }
     case VHU_REQ_IOTLB_MSG:
         return check_iotlb(&msg->p.iotlb);
     case VHU_REQ_SET_DEVICE_STATE_FD:

@@ -585,6 +585,12 @@ TEST(mem_reg_single)
     V(m, 0, VHU_E_NONE);
     V(m, 1, VHU_E_NONE);
     V(m, 2, VHU_E_INCORRECT_FDS);
+    /* Spec: REM_MEM_REG ignores the mmap offset; the rest must fit. */
+    m->p.mem_reg.region.mmap_offset = ~0ull;
+    V(m, 0, VHU_E_NONE);
+    m->p.mem_reg.region.userspace_addr = ~0ull;
+    V(m, 0, VHU_E_INVALID_PARAM);
+    m->p.mem_reg.region.userspace_addr = 0x10000;
     m->p.mem_reg.region.memory_size = 0;
     V(m, 0, VHU_E_INVALID_PARAM);
 }

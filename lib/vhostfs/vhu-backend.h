@@ -77,6 +77,7 @@ struct vhu_backend_ops {
     int (*get_max_mem_slots)(void *dev, uint64_t *slots);
     /* The region is checked alone; refuse overlaps and one too many. */
     int (*add_mem_reg)(void *dev, const struct vhu_mem_region *region, int *fd);
+    /* Match by addresses and size: mmap_offset is unchecked, ignore it. */
     int (*rem_mem_reg)(void *dev, const struct vhu_mem_region *region);
     int (*reset_device)(void *dev);
     int (*set_status)(void *dev, uint8_t status);
