@@ -479,6 +479,33 @@ TEST(late_ack_breaks_channel)
     ASSERT_EQ(test_count_fds(), nfds);
 }
 
+/* An ack that carries an fd: the fd is closed, the channel is broken. */
+TEST(ack_with_fd_refused)
+{
+    struct vhu_fs_backend_msg m = {.len = {0x1000}};
+    struct vhu_breq *b;
+    struct vhu_msg req;
+    uint64_t zero = 0;
+    int sv[2], fds[VHU_MAX_FDS], efd;
+    unsigned int n;
+    int nfds = test_count_fds();
+
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    ASSERT_OK(vhu_breq_new(&b, sv[0], true, VHU_DIALECT_FS_CACHE));
+    efd = test_eventfd();
+    /* The ack is there before the request: the call reads it at once. */
+    ASSERT_OK(vhu_send(sv[1], VHU_BREQ_FS_SYNC, VHU_FLAG_REPLY, &zero,
+                       sizeof(zero), &efd, 1));
+    close(efd);
+    ASSERT_ERR_KIND(vhu_breq_fs_sync(b, &m), VHU_E_INCORRECT_FDS);
+    ASSERT_ERR_KIND(vhu_breq_fs_sync(b, &m), VHU_E_SOCKET_BROKEN);
+    ASSERT_OK(vhu_recv(sv[1], &req, fds, &n));
+    ASSERT_EQ(n, 0);
+    vhu_breq_free(b);
+    close(sv[1]);
+    ASSERT_EQ(test_count_fds(), nfds);
+}
+
 #define SENDERS 4
 #define ROUNDS  200
 
@@ -536,4 +563,5 @@ TEST_MAIN(T(fs_map_with_fd), T(fs_unmap_and_sync), T(fs_io_count),
           T(shmem_round_trip), T(refused_map), T(wrong_dialect),
           T(sender_checks_like_receiver), T(handler_refuses_unknown),
           T(handler_answers_what_waits), T(no_reply_ack),
-          T(late_ack_breaks_channel), T(concurrent_senders))
+          T(late_ack_breaks_channel), T(ack_with_fd_refused),
+          T(concurrent_senders))

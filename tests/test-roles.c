@@ -464,6 +464,44 @@ TEST(bad_inflight_reply_refused)
     ASSERT_EQ(test_count_fds(), nfds);
 }
 
+/*
+ * Fds on a reply that takes none are closed and the call fails; a
+ * GET_INFLIGHT_FD reply without its fd fails too.  Both replies were read
+ * whole: the frontend goes on.
+ */
+TEST(reply_fds_checked)
+{
+    struct vhu_inflight in = {.num_queues = 1, .queue_size = 64}, out;
+    struct vhu_inflight good = {
+        .mmap_size = 4096, .num_queues = 1, .queue_size = 64};
+    struct vhu_frontend *fe;
+    uint64_t v = 7, f = 0;
+    int sv[2], efd, fd = -1;
+    int nfds = test_count_fds();
+
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    ASSERT_OK(vhu_frontend_new(&fe, sv[0], 2));
+    efd = test_eventfd();
+    ASSERT_OK(vhu_send(sv[1], VHU_REQ_GET_FEATURES, VHU_FLAG_REPLY, &v,
+                       sizeof(v), &efd, 1));
+    close(efd);
+    ASSERT_ERR_KIND(vhu_fe_get_features(fe, &f), VHU_E_INCORRECT_FDS);
+    ASSERT_EQ(f, 0);
+    ASSERT_OK(vhu_send(sv[1], VHU_REQ_GET_INFLIGHT_FD, VHU_FLAG_REPLY, &good,
+                       sizeof(good), NULL, 0));
+    ASSERT_ERR_KIND(vhu_fe_get_inflight_fd(fe, &in, &out, &fd),
+                    VHU_E_INCORRECT_FDS);
+    ASSERT_EQ(fd, -1);
+    ASSERT(!vhu_frontend_is_broken(fe));
+    ASSERT_OK(vhu_send(sv[1], VHU_REQ_GET_FEATURES, VHU_FLAG_REPLY, &v,
+                       sizeof(v), NULL, 0));
+    ASSERT_OK(vhu_fe_get_features(fe, &f));
+    ASSERT_EQ(f, 7);
+    vhu_frontend_free(fe);
+    close(sv[1]);
+    ASSERT_EQ(test_count_fds(), nfds);
+}
+
 /* The frontend hanging up ends vhu_backend_run() with 0. */
 TEST(run_until_hangup)
 {
@@ -484,4 +522,5 @@ TEST_MAIN(T(create_dummy_backend), T(set_owner), T(set_features),
           T(unimplemented_op_answered), T(op_errno_in_ack), T(no_reply_ack),
           T(negotiation_enforced), T(wrong_reply_breaks_frontend),
           T(backend_retry_not_broken), T(bad_inflight_reply_refused),
-          T(refused_protocol_features_close), T(run_until_hangup))
+          T(reply_fds_checked), T(refused_protocol_features_close),
+          T(run_until_hangup))
