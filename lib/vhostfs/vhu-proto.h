@@ -25,12 +25,15 @@
 #define VHU_FLAGS_KNOWN                                                        \
     (VHU_FLAG_VERSION_MASK | VHU_FLAG_REPLY | VHU_FLAG_NEED_REPLY)
 
-/* Limits. */
-#define VHU_MAX_FDS               8u    /* fds per message (SCM_RIGHTS) */
-#define VHU_MAX_PAYLOAD           4096u /* largest payload either side accepts */
-#define VHU_MEM_BASELINE_NREGIONS 8u    /* SET_MEM_TABLE regions */
-#define VHU_MAX_CONFIG_SIZE       256u  /* GET/SET_CONFIG payload bytes */
-#define VHU_MAX_RING_SIZE         32768u /* virtio 1.2 2.7: Queue Size <= 32768 */
+/*
+ * Limits.  VHU_MAX_PAYLOAD is the largest payload either side accepts;
+ * VHU_MAX_RING_SIZE is virtio 1.2 2.7's largest Queue Size.
+ */
+#define VHU_MAX_FDS               8u /* fds per message (SCM_RIGHTS) */
+#define VHU_MAX_PAYLOAD           4096u
+#define VHU_MEM_BASELINE_NREGIONS 8u   /* SET_MEM_TABLE regions */
+#define VHU_MAX_CONFIG_SIZE       256u /* GET/SET_CONFIG payload bytes */
+#define VHU_MAX_RING_SIZE         32768u
 #define VHU_MAX_SHMEM_REGIONS     256u
 #define VHU_FS_BACKEND_ENTRIES    8u /* entries in an FS_* message */
 
