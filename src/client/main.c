@@ -29,6 +29,8 @@ struct vfc_cmd {
 static const struct vfc_cmd cmds[] = {
     {"check", "every FUSE operation, results checked against --dir", true,
      vfc_cmd_check},
+    {"hostile", "malformed requests: each refused, the backend unharmed",
+     true, vfc_cmd_hostile},
 };
 
 static void usage(FILE *f)

@@ -198,4 +198,12 @@ void vfc_gfree_all(struct vfc_vmm *v);
  */
 int vfc_cmd_check(struct vfc_vmm *v, int argc, char **argv);
 
+/**
+ * vfc_cmd_hostile() - malformed requests (framing, names, sizes, ids,
+ * handles, escapes, chain shapes), each of which must be refused without
+ * harm to the backend or to anything outside --dir.  Returns the exit
+ * status (0: every case passed).
+ */
+int vfc_cmd_hostile(struct vfc_vmm *v, int argc, char **argv);
+
 #endif /* VHOSTFS_CLIENT_VFC_H */
