@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bench.h"
 #include "vfc.h"
 
 struct vfc_cmd {
@@ -31,6 +32,8 @@ static const struct vfc_cmd cmds[] = {
      vfc_cmd_check},
     {"hostile", "malformed requests: each refused, the backend unharmed",
      true, vfc_cmd_hostile},
+    {"bench", "throughput, latency, CPU time and RSS of workloads", true,
+     vfc_cmd_bench},
 };
 
 static void usage(FILE *f)
