@@ -30,8 +30,10 @@ struct vfc_cmd {
 static const struct vfc_cmd cmds[] = {
     {"check", "every FUSE operation, results checked against --dir", true,
      vfc_cmd_check},
-    {"hostile", "malformed requests: each refused, the backend unharmed",
-     true, vfc_cmd_hostile},
+    {"hostile", "malformed requests: each refused, the backend unharmed", true,
+     vfc_cmd_hostile},
+    {"reinit", "[N] N guest sessions, a device reset between (3)", true,
+     vfc_cmd_reinit},
     {"bench", "throughput, latency, CPU time and RSS of workloads", true,
      vfc_cmd_bench},
 };

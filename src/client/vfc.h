@@ -93,6 +93,17 @@ int vfc_vmm_start(struct vfc_vmm *v, const struct vfc_opts *opts);
  */
 int vfc_vmm_stop(struct vfc_vmm *v);
 
+/**
+ * vfc_vmm_reinit() - what a VMM does when the guest reboots, on the same
+ * connection: disable and stop both rings (GET_VRING_BASE), RESET_DEVICE
+ * when @reset_device and negotiated (without it, as a VMM that does not
+ * know the message), SET_FEATURES again, fresh guest memory
+ * (SET_MEM_TABLE) and both rings set up again from index 0.  No request
+ * may be out.  The FUSE session is the caller's to start again (INIT).
+ * Returns 0 or a negative code after a line on stderr.
+ */
+int vfc_vmm_reinit(struct vfc_vmm *v, bool reset_device);
+
 /** vfc_vmm_backend_alive() - false when a started backend has exited. */
 bool vfc_vmm_backend_alive(struct vfc_vmm *v);
 
@@ -205,5 +216,12 @@ int vfc_cmd_check(struct vfc_vmm *v, int argc, char **argv);
  * status (0: every case passed).
  */
 int vfc_cmd_hostile(struct vfc_vmm *v, int argc, char **argv);
+
+/**
+ * vfc_cmd_reinit() - N guest sessions (argument, default 3) on one
+ * connection with a device reset between (vfc_vmm_reinit()): INIT and a
+ * few operations checked against --dir in each.  Returns the exit status.
+ */
+int vfc_cmd_reinit(struct vfc_vmm *v, int argc, char **argv);
 
 #endif /* VHOSTFS_CLIENT_VFC_H */

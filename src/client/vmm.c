@@ -45,7 +45,7 @@
 /* Protocol features the client uses when offered. */
 #define VFC_PF_WANTED                                                          \
     (VHU_PF_BIT(VHU_PF_MQ) | VHU_PF_BIT(VHU_PF_REPLY_ACK) |                    \
-     VHU_PF_BIT(VHU_PF_CONFIG))
+     VHU_PF_BIT(VHU_PF_CONFIG) | VHU_PF_BIT(VHU_PF_RESET_DEVICE))
 
 static void vmm_err(int rc, const char *what)
 {
@@ -637,42 +637,40 @@ static bool ring_base_ok(struct vfc_vmm *v, unsigned int i, unsigned int base)
     return true;
 }
 
-int vfc_vmm_stop(struct vfc_vmm *v)
+/* Stop queue @i (GET_VRING_BASE) and free its ring and eventfds. */
+static int stop_queue(struct vfc_vmm *v, unsigned int i)
 {
-    bool hung_up;
-    unsigned int i;
+    struct vfc_queue *q = &v->q[i];
     int ret = 0;
 
-    for (i = 0; i < VFC_NUM_QUEUES; i++) {
-        struct vfc_queue *q = &v->q[i];
+    if (q->drv && v->fe && !v->gone) {
+        unsigned int base = 0;
+        int rc = vhu_fe_get_vring_base(v->fe, i, &base);
 
-        if (q->drv && v->fe && !v->gone) {
-            unsigned int base = 0;
-            int rc = vhu_fe_get_vring_base(v->fe, i, &base);
-
-            if (rc < 0) {
-                vmm_err(rc, "GET_VRING_BASE");
-                ret = -1;
-            } else if (!ring_base_ok(v, i, base)) {
-                ret = -1;
-            } else if (v->opts->verbose) {
-                fprintf(stderr, "vhostfs-client: queue %u stopped at %#x\n", i,
-                        base);
-            }
+        if (rc < 0) {
+            vmm_err(rc, "GET_VRING_BASE");
+            ret = -1;
+        } else if (!ring_base_ok(v, i, base)) {
+            ret = -1;
+        } else if (v->opts->verbose) {
+            fprintf(stderr, "vhostfs-client: queue %u stopped at %#x\n", i,
+                    base);
         }
-        vq_driver_free(q->drv);
-        q->drv = NULL;
-        if (q->kick_fd >= 0) {
-            close(q->kick_fd);
-        }
-        if (q->call_fd >= 0) {
-            close(q->call_fd);
-        }
-        q->kick_fd = q->call_fd = -1;
     }
-    hung_up = v->fe != NULL;
-    vhu_frontend_free(v->fe);
-    v->fe = NULL;
+    vq_driver_free(q->drv);
+    q->drv = NULL;
+    if (q->kick_fd >= 0) {
+        close(q->kick_fd);
+    }
+    if (q->call_fd >= 0) {
+        close(q->call_fd);
+    }
+    q->kick_fd = q->call_fd = -1;
+    return ret;
+}
+
+static void drop_memory(struct vfc_vmm *v)
+{
     gmem_table_put(v->mem);
     v->mem = NULL;
     v->host = NULL;
@@ -680,6 +678,71 @@ int vfc_vmm_stop(struct vfc_vmm *v)
         gmem_free(v->gm);
         v->gm = NULL;
     }
+}
+
+/*
+ * What QEMU does to a vhost-user device when the guest reboots: stop the
+ * rings (disable, then GET_VRING_BASE), reset the device (a VMM without
+ * RESET_DEVICE skips it), then start it as new: features, memory table,
+ * rings from index 0.
+ */
+int vfc_vmm_reinit(struct vfc_vmm *v, bool reset_device)
+{
+    unsigned int i;
+    int rc = 0;
+
+    if (!v->fe || v->gone) {
+        return -ENOTCONN;
+    }
+    for (i = 0; i < VFC_NUM_QUEUES && rc == 0; i++) {
+        if ((v->features & (1ull << VHU_F_PROTOCOL_FEATURES)) &&
+            (rc = vhu_fe_set_vring_enable(v->fe, i, false)) < 0) {
+            vmm_err(rc, "SET_VRING_ENABLE 0");
+        }
+    }
+    for (i = 0; i < VFC_NUM_QUEUES; i++) {
+        if (stop_queue(v, i) < 0 && rc == 0) {
+            rc = -EPROTO;
+        }
+    }
+    if (rc == 0 && reset_device &&
+        (v->protocol_features & VHU_PF_BIT(VHU_PF_RESET_DEVICE)) &&
+        (rc = vhu_fe_reset_device(v->fe)) < 0) {
+        vmm_err(rc, "RESET_DEVICE");
+    }
+    if (rc == 0 && (rc = vhu_fe_set_features(v->fe, v->features)) < 0) {
+        vmm_err(rc, "SET_FEATURES");
+    }
+    /* Fresh guest memory: nothing of the old rings or buffers is left. */
+    drop_memory(v);
+    v->heap_next = v->heap_floor = VFC_HEAP_START;
+    if (rc == 0) {
+        rc = share_memory(v);
+    }
+    for (i = 0; i < VFC_NUM_QUEUES && rc == 0; i++) {
+        rc = setup_queue(v, i);
+    }
+    if (rc < 0 && !vfc_vmm_backend_alive(v)) {
+        fprintf(stderr, "vhostfs-client: the backend has exited\n");
+    }
+    return rc;
+}
+
+int vfc_vmm_stop(struct vfc_vmm *v)
+{
+    bool hung_up;
+    unsigned int i;
+    int ret = 0;
+
+    for (i = 0; i < VFC_NUM_QUEUES; i++) {
+        if (stop_queue(v, i) < 0) {
+            ret = -1;
+        }
+    }
+    hung_up = v->fe != NULL;
+    vhu_frontend_free(v->fe);
+    v->fe = NULL;
+    drop_memory(v);
     if (stop_backend(v, hung_up) < 0) {
         ret = -1;
     } else if (v->failed && v->opts->verbose) {
