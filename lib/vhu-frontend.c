@@ -11,12 +11,12 @@
  *
  * Acks (spec: "Communication", REPLY_ACK): once REPLY_ACK was set with a
  * successful SET_PROTOCOL_FEATURES, every request without a reply of its
- * own carries NEED_REPLY and the call waits for a u64: 0 is success,
- * anything else a refusal (VHU_E_REQ_HANDLER; a value in -4095..-1 is the
- * backend's -errno, anything else reads as EIO).  A reply of size 0 to a
- * request with its own reply is how a backend says it failed (GET_CONFIG's
- * failure form in the spec): VHU_E_REQ_HANDLER with EIO.  Any other wrong
- * size is VHU_E_INVALID_MESSAGE.
+ * own carries NEED_REPLY (SET_PROTOCOL_FEATURES only if it keeps REPLY_ACK) and
+ * the call waits for a u64: 0 is success, anything else a refusal
+ * (VHU_E_REQ_HANDLER; a value in -4095..-1 is the backend's -errno, anything
+ * else reads as EIO).  A reply of size 0 to a request with its own reply is how
+ * a backend says it failed (GET_CONFIG's failure form in the spec):
+ * VHU_E_REQ_HANDLER with EIO.  Any other wrong size is VHU_E_INVALID_MESSAGE.
  *
  * Being in step: every message the backend sends on this socket is a reply
  * to the request in flight.  When a request went out only in part, or a
@@ -196,14 +196,11 @@ static int recv_reply(struct vhu_frontend *fe, uint32_t request,
     return rc;
 }
 
-/*
- * Send a request with no reply of its own; with REPLY_ACK acked, ask for
- * an ack and wait for it.
- */
-static int call(struct vhu_frontend *fe, uint32_t request, const void *p,
-                uint32_t size, const int *fds, unsigned int nfds)
+/* Send a request with no reply of its own; with @ack, wait for the ack. */
+static int call_ack(struct vhu_frontend *fe, uint32_t request, bool ack,
+                    const void *p, uint32_t size, const int *fds,
+                    unsigned int nfds)
 {
-    bool ack = fe->pf & VHU_PF_BIT(VHU_PF_REPLY_ACK);
     int rc;
 
     rc = send_req(fe, request, ack ? VHU_FLAG_NEED_REPLY : 0, p, size, fds,
@@ -213,6 +210,14 @@ static int call(struct vhu_frontend *fe, uint32_t request, const void *p,
     }
     rc = recv_reply(fe, request, sizeof(uint64_t), 0, 0, NULL);
     return rc < 0 ? rc : ack_to_rc(fe->reply.p.u64);
+}
+
+/* The same, asking for an ack once REPLY_ACK is acked. */
+static int call(struct vhu_frontend *fe, uint32_t request, const void *p,
+                uint32_t size, const int *fds, unsigned int nfds)
+{
+    return call_ack(fe, request, fe->pf & VHU_PF_BIT(VHU_PF_REPLY_ACK), p, size,
+                    fds, nfds);
 }
 
 /* Send a request that has a reply of @size bytes and read the reply. */
@@ -281,8 +286,18 @@ int vhu_fe_get_protocol_features(struct vhu_frontend *fe, uint64_t *pf)
 
 int vhu_fe_set_protocol_features(struct vhu_frontend *fe, uint64_t pf)
 {
-    int rc = call_u64(fe, VHU_REQ_SET_PROTOCOL_FEATURES, pf);
+    const uint64_t ra = VHU_PF_BIT(VHU_PF_REPLY_ACK);
+    int rc;
 
+    /*
+     * Backends differ on whether the REPLY_ACK in force before this
+     * message or the one it sets decides its ack (rust-vmm: the new one).
+     * Ask for an ack only when both have REPLY_ACK, so that every kind of
+     * backend sends it; otherwise a backend that refuses closes the
+     * connection (vhu-backend.h), which the next call sees.
+     */
+    rc = call_ack(fe, VHU_REQ_SET_PROTOCOL_FEATURES, fe->pf & pf & ra, &pf,
+                  sizeof(pf), NULL, 0);
     /* From the next request on, REPLY_ACK (if set) is in force. */
     if (rc == 0) {
         fe->pf = pf;

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "dummy-backend.h"
@@ -264,7 +265,8 @@ TEST(op_errno_in_ack)
     ASSERT_ERR_KIND(vhu_fe_set_features(p.fe, 1ull << 50), VHU_E_REQ_HANDLER);
     /* A protocol feature the device never offered (LOG_SHMFD). */
     ASSERT_ERR_KIND(
-        vhu_fe_set_protocol_features(p.fe, VHU_PF_BIT(VHU_PF_LOG_SHMFD)),
+        vhu_fe_set_protocol_features(p.fe, DUMMY_PROTOCOL_FEATURES |
+                                               VHU_PF_BIT(VHU_PF_LOG_SHMFD)),
         VHU_E_REQ_HANDLER);
     /* A failed GET_CONFIG is a reply of size 0 (spec). */
     ASSERT_ERR_KIND(vhu_fe_get_config(p.fe, DUMMY_CONFIG_SIZE - 2, 4, 0, buf),
@@ -502,6 +504,38 @@ TEST(reply_fds_checked)
     ASSERT_EQ(test_count_fds(), nfds);
 }
 
+/*
+ * SET_PROTOCOL_FEATURES that turns REPLY_ACK off asks for no ack: backends
+ * differ on whether the REPLY_ACK before or after the message decides
+ * (rust-vmm acks by the new set), so the frontend would wait forever for
+ * an ack that one kind of backend never sends.
+ */
+TEST(set_protocol_features_never_waits)
+{
+    struct timeval tv = {.tv_sec = 0, .tv_usec = 1000};
+    struct vhu_frontend *fe;
+    struct vhu_msg m;
+    int sv[2], fds[VHU_MAX_FDS];
+    unsigned int n;
+    int nfds = test_count_fds();
+
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    /* A wait that would never end fails instead. */
+    ASSERT_EQ(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+    ASSERT_OK(vhu_frontend_new(&fe, sv[0], 2));
+    ASSERT_OK(vhu_fe_set_protocol_features(fe, VHU_PF_BIT(VHU_PF_REPLY_ACK)));
+    ASSERT_OK(vhu_fe_set_protocol_features(fe, VHU_PF_BIT(VHU_PF_MQ)));
+    for (int i = 0; i < 2; i++) {
+        ASSERT_OK(vhu_recv(sv[1], &m, fds, &n));
+        ASSERT_EQ(m.hdr.request, VHU_REQ_SET_PROTOCOL_FEATURES);
+        ASSERT_EQ(m.hdr.flags & VHU_FLAG_NEED_REPLY, 0);
+    }
+    ASSERT_EQ(m.p.u64, VHU_PF_BIT(VHU_PF_MQ));
+    vhu_frontend_free(fe);
+    close(sv[1]);
+    ASSERT_EQ(test_count_fds(), nfds);
+}
+
 /* The frontend hanging up ends vhu_backend_run() with 0. */
 TEST(run_until_hangup)
 {
@@ -522,5 +556,5 @@ TEST_MAIN(T(create_dummy_backend), T(set_owner), T(set_features),
           T(unimplemented_op_answered), T(op_errno_in_ack), T(no_reply_ack),
           T(negotiation_enforced), T(wrong_reply_breaks_frontend),
           T(backend_retry_not_broken), T(bad_inflight_reply_refused),
-          T(reply_fds_checked), T(refused_protocol_features_close),
-          T(run_until_hangup))
+          T(reply_fds_checked), T(set_protocol_features_never_waits),
+          T(refused_protocol_features_close), T(run_until_hangup))

@@ -6,11 +6,14 @@
  * The frontend remembers the protocol features it set; once REPLY_ACK is
  * among them, every request without a reply of its own is sent with
  * NEED_REPLY and the call waits for the ack, so a refused request returns
- * an error here.  Replies are checked as hostile input: the request code
- * must echo the request, REPLY must be set, the size must be exact.
- * A refusal is VHU_E_REQ_HANDLER: with the backend's errno when its ack
- * carries a -errno, EIO for an empty reply (a failed GET_*); a reply of the
- * wrong form is VHU_E_INVALID_MESSAGE (or VHU_E_INCORRECT_FDS).
+ * an error here.  SET_PROTOCOL_FEATURES is acked only when it keeps
+ * REPLY_ACK (backends differ on which REPLY_ACK applies to it); otherwise
+ * a backend refusing it closes the connection, which the next call sees.
+ * Replies are checked as hostile input: the request code must echo the request,
+ * REPLY must be set, the size must be exact. A refusal is VHU_E_REQ_HANDLER:
+ * with the backend's errno when its ack carries a -errno, EIO for an empty
+ * reply (a failed GET_*); a reply of the wrong form is VHU_E_INVALID_MESSAGE
+ * (or VHU_E_INCORRECT_FDS).
  *
  * After a request that went out only in part, or a reply that did not come
  * whole, had a bad header or echoed another request, the stream is out of
