@@ -245,7 +245,7 @@ int bench_run_meta(struct bench *b, struct bench_be *be,
 int bench_op_readdir(struct bench *b, struct bench_be *be, uint64_t i,
                      uint64_t *bytes, uint64_t *items)
 {
-    uint64_t fh, off = 0;
+    uint64_t fh, off = 0, seen = 0;
     int rc = 1;
 
     (void)i;
@@ -273,7 +273,18 @@ int bench_op_readdir(struct bench *b, struct bench_be *be, uint64_t i,
             }
             off = d.off;
             (*items)++;
+            seen++;
             pos += (uint32_t)FUSE_DIRENT_SIZE(&d);
+        }
+        /* A listing that never ends (offsets going round) is an error,
+         * not a hang: the directory has entries, ".", ".." and no more. */
+        if (seen > (uint64_t)b->o.entries + 2) {
+            fprintf(stderr,
+                    "vhostfs-client: bench: %s READDIR: more than %u "
+                    "entries\n",
+                    be->name, b->o.entries + 2);
+            rc = -1;
+            break;
         }
         if (pos == 0) {
             fprintf(stderr,

@@ -46,6 +46,7 @@ struct bench_opts {
     uint64_t ops;         /* --ops: ops per workload instead (0: none) */
     uint64_t file_size;   /* --file-size */
     unsigned int entries; /* --dir-entries */
+    unsigned int files;   /* --files: most files the create phase makes */
     unsigned int rounds;  /* --rounds */
     const char *compare;  /* --compare 'COMMAND' */
     bool json;            /* --json */
