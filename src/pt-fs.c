@@ -484,6 +484,7 @@ void pt_destroy(struct pt_fs *fs)
     }
     free(fs->mounts);
     pthread_mutex_destroy(&fs->mnt_lock);
+    pt_dax_free(fs->dax);
     if (fs->proc_fd >= 0) {
         close(fs->proc_fd);
     }

@@ -147,6 +147,7 @@ struct pt_fs {
     pthread_mutex_t mnt_lock;
     struct pt_mount *mounts; /* protected by mnt_lock */
     unsigned int nmounts;
+    struct pt_dax *dax; /* pt-dax.c; NULL: no DAX window */
 };
 
 /* --- pt-inode.c ---------------------------------------------------------- */
@@ -193,6 +194,18 @@ struct pt_file *pt_file_get(struct pt_fs *fs, uint64_t fh);
 void pt_file_put(struct pt_fs *fs, struct pt_file *f);
 /* RELEASE: the fd is closed once no request uses it.  -EBADF if stale. */
 int pt_file_release(struct pt_fs *fs, uint64_t fh);
+
+/* --- pt-dax.c ----------------------------------------------------------- */
+struct pt_dax;
+void pt_dax_free(struct pt_dax *d);
+/* FSYNC of @nodeid: have the VMM write back its window mappings first. */
+int pt_dax_sync_inode(struct pt_fs *fs, uint64_t nodeid);
+int pt_op_setupmapping(void *fsp, const struct fs_ctx *ctx, uint64_t ino,
+                       uint64_t fh, uint64_t foffset, uint64_t len,
+                       uint64_t flags, uint64_t moffset);
+int pt_op_removemapping(void *fsp, const struct fs_ctx *ctx,
+                        const struct fuse_removemapping_one *ranges,
+                        uint32_t count);
 
 /* --- pt-creds.c ---------------------------------------------------------- */
 struct pt_creds {

@@ -21,9 +21,10 @@ int pt_op_init(void *fsp, struct fs_init *in)
 {
     struct pt_fs *fs = fsp;
     /*
-     * Not done here: POSIX ACL semantics, security contexts, DAX (the
-     * daemon's mapper), LOOKUP of ".." for handles the guest did not get
-     * from us (export), and killpriv v1 (suid cleared on every write).
+     * Not done here: POSIX ACL semantics, security contexts, per-inode
+     * DAX (FUSE_ATTR_DAX: the guest's mount option decides), LOOKUP of
+     * ".." for handles the guest did not get from us (export), and
+     * killpriv v1 (suid cleared on every write).
      */
     uint64_t drop = FUSE_POSIX_ACL | FUSE_SECURITY_CTX | FUSE_MAP_ALIGNMENT |
                     FUSE_EXPORT_SUPPORT | FUSE_HANDLE_KILLPRIV;
@@ -37,6 +38,9 @@ int pt_op_init(void *fsp, struct fs_init *in)
 #ifdef FUSE_PASSTHROUGH
     drop |= FUSE_PASSTHROUGH;
 #endif
+    if (fs->dax) {
+        drop &= ~FUSE_MAP_ALIGNMENT; /* pt-dax.c serves the mappings */
+    }
     if (!fs->opts.writeback) {
         drop |= FUSE_WRITEBACK_CACHE;
     }

@@ -343,7 +343,11 @@ int pt_op_fsync(void *fsp, const struct fs_ctx *ctx, uint64_t ino, uint64_t fh,
     if (rc < 0) {
         return rc;
     }
-    rc = (datasync ? fdatasync(f->fd) : fsync(f->fd)) < 0 ? -errno : 0;
+    /* What the guest wrote through the DAX window goes first. */
+    rc = pt_dax_sync_inode(fs, ino);
+    if (rc == 0) {
+        rc = (datasync ? fdatasync(f->fd) : fsync(f->fd)) < 0 ? -errno : 0;
+    }
     pt_file_put(fs, f);
     return rc;
 }

@@ -42,5 +42,7 @@ const struct fs_ops pt_fs_ops = {
     .lseek = pt_op_lseek,
     .copy_file_range = pt_op_copy_file_range,
     .syncfs = pt_op_syncfs,
-    /* ioctl, poll: not passed through; DAX mapping: the daemon's mapper */
+    .setupmapping = pt_op_setupmapping,
+    .removemapping = pt_op_removemapping,
+    /* ioctl, poll: not passed through */
 };

@@ -103,4 +103,35 @@ unsigned long pt_inode_fd_count(struct pt_fs *fs);
  */
 unsigned long pt_inode_count(struct pt_fs *fs);
 
+/**
+ * struct pt_dax_mapper - how SETUPMAPPING and REMOVEMAPPING reach the VMM's
+ * cache window (the daemon's transport implements it).  Offsets and
+ * lengths are checked by pt against @window_size and @align before a call.
+ * @map:    map @len bytes of @fd (borrowed: pt closes it after the call) at
+ *          @foffset to window offset @moffset, writable or read-only.
+ * @unmap:  make [@moffset, @moffset + @len) of the window unmapped again.
+ * @sync:   write back what the guest wrote through the window into
+ *          [@moffset, @moffset + @len), before FSYNC; NULL if the channel
+ *          has no such request (the host's fsync then covers it, the
+ *          mapping being MAP_SHARED on the same file).
+ * All return 0 or -errno; a failure is the guest's error reply.  They may
+ * be called from several threads at once.
+ */
+struct pt_dax_mapper {
+    int (*map)(void *ctx, int fd, uint64_t foffset, uint64_t moffset,
+               uint64_t len, bool writable);
+    int (*unmap)(void *ctx, uint64_t moffset, uint64_t len);
+    int (*sync)(void *ctx, uint64_t moffset, uint64_t len);
+    void *ctx;
+    uint64_t window_size; /* bytes, a multiple of 2 MiB */
+    uint64_t align;       /* offsets and lengths: a power of two */
+};
+
+/**
+ * pt_set_dax_mapper() - serve SETUPMAPPING/REMOVEMAPPING through @m
+ * (copied; m->ctx must outlive @fs).  Before any request is served.
+ * Without it both are answered ENOSYS.  Returns 0 or -errno.
+ */
+int pt_set_dax_mapper(struct pt_fs *fs, const struct pt_dax_mapper *m);
+
 #endif /* VHOSTFS_PT_H */

@@ -98,13 +98,47 @@ static int get_connection(const struct vfsd_options *o, int lfd)
     return fd;
 }
 
+/* Page size alignment: what mmap() in the VMM needs, below 2 MiB. */
+static uint8_t dax_align_log2(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+
+    return page > 0 ? (uint8_t)__builtin_ctzl((unsigned long)page) : 12;
+}
+
+/* SETUPMAPPING/REMOVEMAPPING of @fs go to @dev's backend requests. */
+static int set_dax_mapper(const struct vfsd_options *o, struct pt_fs *fs,
+                          struct vfs_device *dev)
+{
+    struct pt_dax_mapper m = {
+        .map = vfs_dax_map,
+        .unmap = vfs_dax_unmap,
+        .sync = vfs_dax_sync,
+        .ctx = dev,
+        .window_size = o->dax_window,
+        .align = 1ull << dax_align_log2(),
+    };
+
+    if (o->dax == VFSD_DAX_OFF) {
+        return 0;
+    }
+    vhostfs_log(VHOSTFS_LOG_INFO, "DAX: %s, window %llu MiB",
+                vfsd_dax_name(o->dax),
+                (unsigned long long)(o->dax_window >> 20));
+    return pt_set_dax_mapper(fs, &m);
+}
+
 static int serve_vhost_user(const struct vfsd_options *o, int lfd,
-                            struct fsrv *srv)
+                            struct fsrv *srv, struct pt_fs *fs)
 {
     struct vfs_device_opts dopts = {
         .tag = o->tag ? o->tag : DEFAULT_TAG,
         .num_request_queues = o->num_request_queues,
         .max_blocked_locks = MAX_BLOCKED_LOCKS,
+        .dax = o->dax != VFSD_DAX_OFF,
+        .dax_dialect = o->dax == VFSD_DAX_FS_CACHE ? VHU_DIALECT_FS_CACHE
+                                                   : VHU_DIALECT_UPSTREAM,
+        .dax_window = o->dax_window,
     };
     struct vfs_device *dev = NULL;
     struct vhu_backend *be = NULL;
@@ -115,6 +149,12 @@ static int serve_vhost_user(const struct vfsd_options *o, int lfd,
     if (rc < 0) {
         vhostfs_log(VHOSTFS_LOG_ERR, "cannot create the device: %s",
                     strerror(-rc));
+        return rc;
+    }
+    rc = set_dax_mapper(o, fs, dev);
+    if (rc < 0) {
+        vhostfs_log(VHOSTFS_LOG_ERR, "cannot set up DAX: %s", strerror(-rc));
+        vfs_device_free(dev);
         return rc;
     }
     fd = get_connection(o, lfd);
@@ -174,7 +214,12 @@ static int serve_fuse(const struct vfsd_options *o, struct pt_fs *fs,
 
 int vfsd_serve(const struct vfsd_options *o, int lfd)
 {
-    struct fsrv_opts fo = {.writeback = o->writeback};
+    /* DAX only through a virtio-fs device (a cache window). */
+    struct fsrv_opts fo = {
+        .writeback = o->writeback,
+        .dax = o->dax != VFSD_DAX_OFF && !o->mount_point,
+        .map_alignment = dax_align_log2(),
+    };
     struct pt_options pto;
     struct pt_fs *fs = NULL;
     struct fsrv *srv;
@@ -203,7 +248,7 @@ int vfsd_serve(const struct vfsd_options *o, int lfd)
     signal(SIGTERM, on_signal);
     /* A VMM that goes away mid-reply is an error, not a SIGPIPE. */
     signal(SIGPIPE, SIG_IGN);
-    rc = serve_vhost_user(o, lfd, srv);
+    rc = serve_vhost_user(o, lfd, srv, fs);
     if (!fsrv_pending(srv)) {
         fsrv_free(srv);
         pt_destroy(fs);

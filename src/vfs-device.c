@@ -105,8 +105,12 @@ static int set_features(void *opaque, uint64_t features)
 
 static int get_protocol_features(void *opaque, uint64_t *features)
 {
-    (void)opaque;
+    struct vfs_device *dev = opaque;
+
     *features = VFS_PROTOCOL_FEATURES;
+    if (dev->opts.dax && dev->opts.dax_dialect == VHU_DIALECT_UPSTREAM) {
+        *features |= VHU_PF_BIT(VHU_PF_SHMEM);
+    }
     return 0;
 }
 
@@ -271,13 +275,33 @@ static int set_backend_req_fd(void *opaque, int *fd)
 {
     struct vfs_device *dev = opaque;
     bool ack = dev->protocol_features & VHU_PF_BIT(VHU_PF_REPLY_ACK);
+    struct vhu_breq *b = NULL;
     int rc;
 
-    vhu_breq_free(dev->breq);
-    dev->breq = NULL;
-    rc = vhu_breq_new(&dev->breq, *fd, ack, VHU_DIALECT_UPSTREAM);
+    rc = vhu_breq_new(&b, *fd, ack,
+                      dev->opts.dax ? dev->opts.dax_dialect
+                                    : VHU_DIALECT_UPSTREAM);
     *fd = -1; /* vhu_breq_new() owns it, also on failure */
+    /* Waits for a map request in flight (vfs-dax.c) to finish. */
+    pthread_rwlock_wrlock(&dev->breq_lock);
+    vhu_breq_free(dev->breq);
+    dev->breq = rc < 0 ? NULL : b;
+    pthread_rwlock_unlock(&dev->breq_lock);
     return rc < 0 ? vhu_err_errno(rc) : 0;
+}
+
+/* The cache window is shared memory region 0 (virtio 1.2 5.11.5). */
+static int get_shmem_config(void *opaque, struct vhu_shmem_config *cfg)
+{
+    struct vfs_device *dev = opaque;
+
+    if (!dev->opts.dax || dev->opts.dax_dialect != VHU_DIALECT_UPSTREAM) {
+        return -ENOTSUP;
+    }
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->nregions = 1;
+    cfg->memory_sizes[VIRTIO_FS_SHMCAP_ID_CACHE] = dev->opts.dax_window;
+    return 0;
 }
 
 /* virtio 1.2 5.11.4: struct virtio_fs_config, read-only. */
@@ -345,6 +369,7 @@ const struct vhu_backend_ops vfs_device_ops = {
     .reset_device = reset,
     .set_status = set_status,
     .get_status = get_status,
+    .get_shmem_config = get_shmem_config,
 };
 
 int vfs_device_new(struct vfs_device **out, const struct vfs_device_opts *o,
@@ -367,6 +392,7 @@ int vfs_device_new(struct vfs_device **out, const struct vfs_device_opts *o,
     dev->opts.tag = NULL; /* copied into dev->tag, padded with NULs */
     memcpy(dev->tag, o->tag, taglen);
     dev->srv = srv;
+    pthread_rwlock_init(&dev->breq_lock, NULL);
     dev->nqueues = 1 + o->num_request_queues;
     rc = gmem_new(&dev->gm);
     if (rc < 0) {
@@ -414,6 +440,7 @@ void vfs_device_free(struct vfs_device *dev)
     }
     free(dev->queues);
     vhu_breq_free(dev->breq);
+    pthread_rwlock_destroy(&dev->breq_lock);
     gmem_free(dev->gm);
     free(dev);
 }

@@ -16,6 +16,7 @@
 #ifndef VHOSTFS_VFS_DEVICE_H
 #define VHOSTFS_VFS_DEVICE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "fsrv.h"
@@ -29,6 +30,15 @@ struct vfs_device_opts {
     const char *tag;                 /* config space tag (for GET_CONFIG) */
     unsigned int num_request_queues; /* 1 .. VFS_MAX_REQUEST_QUEUES */
     unsigned int max_blocked_locks;  /* SETLKW that may wait per queue */
+    /*
+     * DAX: the backend request dialect and the cache window's size (a
+     * multiple of 2 MiB).  With the upstream dialect the device offers
+     * VHU_PF_SHMEM and reports @dax_window as shared memory region 0 in
+     * GET_SHMEM_CONFIG: the backend owns the size, the VMM asks for it.
+     */
+    bool dax;
+    enum vhu_backend_dialect dax_dialect;
+    uint64_t dax_window;
 };
 
 struct vfs_device;
@@ -51,5 +61,17 @@ unsigned int vfs_device_num_queues(const struct vfs_device *dev);
  * memory.  Must run after the connection's last message.
  */
 void vfs_device_free(struct vfs_device *dev);
+
+/*
+ * vfs-dax.c: the DAX mapper over the backend request channel, in the
+ * dialect of vfs_device_opts.dax_dialect (@ctx: the struct vfs_device).
+ * They fit struct pt_dax_mapper; thread-safe.  Return 0 or -errno
+ * (-ENOTCONN before SET_BACKEND_REQ_FD; the VMM's refusal as its errno).
+ * @fd is borrowed.  vfs_dax_sync() is FS_SYNC, a no-op upstream.
+ */
+int vfs_dax_map(void *ctx, int fd, uint64_t foffset, uint64_t moffset,
+                uint64_t len, bool writable);
+int vfs_dax_unmap(void *ctx, uint64_t moffset, uint64_t len);
+int vfs_dax_sync(void *ctx, uint64_t moffset, uint64_t len);
 
 #endif /* VHOSTFS_VFS_DEVICE_H */

@@ -75,7 +75,10 @@ struct vfs_device {
     uint64_t features;
     uint64_t protocol_features;
     uint8_t status;
-    struct vhu_breq *breq; /* backend request channel, or NULL */
+    /* Backend request channel, or NULL; replaced under breq_lock (write),
+     * used by the queue threads under it (read): vfs-dax.c. */
+    pthread_rwlock_t breq_lock;
+    struct vhu_breq *breq;
 };
 
 /* vfs-queue.c */

@@ -36,6 +36,8 @@ static const struct vfc_cmd cmds[] = {
      vfc_cmd_reinit},
     {"bench", "throughput, latency, CPU time and RSS of workloads", true,
      vfc_cmd_bench},
+    {"dax", "file ranges mapped into a cache window [--window=SIZE]", true,
+     vfc_cmd_dax},
 };
 
 static void usage(FILE *f)
@@ -219,6 +221,7 @@ int main(int argc, char **argv)
     /* A backend that hangs up is an error return, not a signal. */
     signal(SIGPIPE, SIG_IGN);
     setvbuf(stdout, NULL, _IOLBF, 0);
+    opts.dax = cmd->run == vfc_cmd_dax;
     rc = vfc_vmm_start(&vmm, &opts);
     status = rc < 0 ? 1 : cmd->run(&vmm, argc - optind, argv + optind);
     vmm.failed = status != 0;

@@ -45,6 +45,7 @@ struct vfc_opts {
     enum vhu_backend_dialect dax_protocol; /* --dax-protocol */
     int timeout_ms; /* --timeout: per request and for startup */
     bool verbose;   /* --verbose */
+    bool dax;       /* the command needs the backend request channel */
 };
 
 struct vfc_queue {
@@ -223,5 +224,12 @@ int vfc_cmd_hostile(struct vfc_vmm *v, int argc, char **argv);
  * few operations checked against --dir in each.  Returns the exit status.
  */
 int vfc_cmd_reinit(struct vfc_vmm *v, int argc, char **argv);
+
+/**
+ * vfc_cmd_dax() - DAX through the backend request channel (dax.c): map,
+ * upgrade, write, sync and remove ranges of a file in the cache window,
+ * each checked.  Returns the exit status (0: every check passed).
+ */
+int vfc_cmd_dax(struct vfc_vmm *v, int argc, char **argv);
 
 #endif /* VHOSTFS_CLIENT_VFC_H */

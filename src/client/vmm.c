@@ -46,6 +46,10 @@
 #define VFC_PF_WANTED                                                          \
     (VHU_PF_BIT(VHU_PF_MQ) | VHU_PF_BIT(VHU_PF_REPLY_ACK) |                    \
      VHU_PF_BIT(VHU_PF_CONFIG) | VHU_PF_BIT(VHU_PF_RESET_DEVICE))
+/* With the dax command: the channel the backend sends its mappings on. */
+#define VFC_PF_DAX                                                             \
+    (VHU_PF_BIT(VHU_PF_BACKEND_REQ) | VHU_PF_BIT(VHU_PF_BACKEND_SEND_FD) |     \
+     VHU_PF_BIT(VHU_PF_SHMEM))
 
 static void vmm_err(int rc, const char *what)
 {
@@ -394,7 +398,7 @@ static int negotiate(struct vfc_vmm *v)
             vmm_err(rc, "GET_PROTOCOL_FEATURES");
             return rc;
         }
-        pf &= VFC_PF_WANTED;
+        pf &= VFC_PF_WANTED | (o->dax ? VFC_PF_DAX : 0);
         rc = vhu_fe_set_protocol_features(v->fe, pf);
         if (rc < 0) {
             vmm_err(rc, "SET_PROTOCOL_FEATURES");

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dax-window.c - the VMM's DAX cache window: map, unmap and sync requests
+ * of the backend applied to an address range reserved PROT_NONE.
+ *
+ * Security model: the backend is not trusted.  vhu_frontend_handler has
+ * checked each message's size and fd count; here every entry's offsets are
+ * checked against the window and the file (page alignment, overflow,
+ * bounds) before anything is mapped, and a request with one bad entry maps
+ * nothing.  Only MAP_FIXED inside the reserved window is ever done, so a
+ * backend cannot place a mapping anywhere else in this process.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dax.h"
+
+/* fs-cache dialect entry flags (doc/PROTOCOL.md). */
+#define FS_FLAG_READ  0x1ull
+#define FS_FLAG_WRITE 0x2ull
+
+int vfc_dax_window_init(struct vfc_dax_window *w, uint64_t size)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    void *p;
+
+    memset(w, 0, sizeof(*w));
+    w->page = page > 0 ? (uint64_t)page : 4096;
+    if (!size || size % w->page || size > SIZE_MAX) {
+        return -EINVAL;
+    }
+    p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+             -1, 0);
+    if (p == MAP_FAILED) {
+        return -errno;
+    }
+    w->base = p;
+    w->size = size;
+    return 0;
+}
+
+void vfc_dax_window_fini(struct vfc_dax_window *w)
+{
+    if (w->base) {
+        munmap(w->base, w->size);
+    }
+    w->base = NULL;
+}
+
+/* 0 when [off, off + len) is a page-aligned, non-empty part of @w. */
+static int check_window(const struct vfc_dax_window *w, uint64_t off,
+                        uint64_t len)
+{
+    uint64_t end;
+
+    if (!len || (off | len) & (w->page - 1)) {
+        return -EINVAL;
+    }
+    if (__builtin_add_overflow(off, len, &end)) {
+        return -EOVERFLOW;
+    }
+    return end > w->size ? -EINVAL : 0;
+}
+
+/* 0 when @fd is a regular file and @foff (aligned) starts inside it. */
+static int check_file(const struct vfc_dax_window *w, int fd, uint64_t foff,
+                      uint64_t len)
+{
+    struct stat st;
+    uint64_t end;
+
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        return -EBADF;
+    }
+    if (foff & (w->page - 1)) {
+        return -EINVAL;
+    }
+    if (__builtin_add_overflow(foff, len, &end) || end > INT64_MAX) {
+        return -EOVERFLOW;
+    }
+    /* The tail of a range may pass EOF (the guest maps 2 MiB). */
+    return foff >= (uint64_t)st.st_size ? -EINVAL : 0;
+}
+
+static int refuse(struct vfc_dax_window *w, int rc)
+{
+    atomic_fetch_add(&w->refused, 1);
+    return rc;
+}
+
+static int do_map(struct vfc_dax_window *w, int fd, uint64_t foff, uint64_t off,
+                  uint64_t len, bool writable)
+{
+    int prot = PROT_READ | (writable ? PROT_WRITE : 0);
+
+    if (mmap(w->base + off, len, prot, MAP_SHARED | MAP_FIXED, fd,
+             (off_t)foff) == MAP_FAILED) {
+        return -errno;
+    }
+    atomic_fetch_add(&w->maps, 1);
+    return 0;
+}
+
+static int do_unmap(struct vfc_dax_window *w, uint64_t off, uint64_t len)
+{
+    if (mmap(w->base + off, len, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+             0) == MAP_FAILED) {
+        return -errno;
+    }
+    return 0;
+}
+
+static int shmem_map(void *ctx, const struct vhu_shmem_map *m, int *fd)
+{
+    struct vfc_dax_window *w = ctx;
+    int rc;
+
+    if (m->shmid != 0 || m->flags & ~VHU_SHMEM_MAP_F_WRITABLE) {
+        return refuse(w, -EINVAL);
+    }
+    rc = check_window(w, m->shm_offset, m->len);
+    if (rc == 0) {
+        rc = check_file(w, *fd, m->fd_offset, m->len);
+    }
+    if (rc < 0) {
+        return refuse(w, rc);
+    }
+    return do_map(w, *fd, m->fd_offset, m->shm_offset, m->len,
+                  m->flags & VHU_SHMEM_MAP_F_WRITABLE);
+}
+
+static int shmem_unmap(void *ctx, const struct vhu_shmem_map *m)
+{
+    struct vfc_dax_window *w = ctx;
+    int rc;
+
+    rc = m->shmid != 0 ? -EINVAL : check_window(w, m->shm_offset, m->len);
+    if (rc < 0) {
+        return refuse(w, rc);
+    }
+    rc = do_unmap(w, m->shm_offset, m->len);
+    if (rc == 0) {
+        atomic_fetch_add(&w->unmaps, 1);
+    }
+    return rc;
+}
+
+static int fs_map(void *ctx, const struct vhu_fs_backend_msg *m, int *fd)
+{
+    struct vfc_dax_window *w = ctx;
+    unsigned int i, n = 0;
+    int rc;
+
+    /* Every entry checked before any is mapped. */
+    for (i = 0; i < VHU_FS_BACKEND_ENTRIES; i++) {
+        if (!m->len[i]) {
+            continue;
+        }
+        if (!(m->flags[i] & FS_FLAG_READ) ||
+            m->flags[i] & ~(FS_FLAG_READ | FS_FLAG_WRITE)) {
+            return refuse(w, -EINVAL);
+        }
+        rc = check_window(w, m->cache_offset[i], m->len[i]);
+        if (rc == 0) {
+            rc = check_file(w, *fd, m->fd_offset[i], m->len[i]);
+        }
+        if (rc < 0) {
+            return refuse(w, rc);
+        }
+        n++;
+    }
+    if (!n) {
+        return refuse(w, -EINVAL);
+    }
+    for (i = 0; i < VHU_FS_BACKEND_ENTRIES; i++) {
+        if (!m->len[i]) {
+            continue;
+        }
+        rc = do_map(w, *fd, m->fd_offset[i], m->cache_offset[i], m->len[i],
+                    m->flags[i] & FS_FLAG_WRITE);
+        if (rc < 0) {
+            /* Leave nothing of a request that failed. */
+            while (i-- > 0) {
+                if (m->len[i]) {
+                    do_unmap(w, m->cache_offset[i], m->len[i]);
+                }
+            }
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Check every entry of an unmap or sync: at least one, all in @w. */
+static int check_entries(struct vfc_dax_window *w,
+                         const struct vhu_fs_backend_msg *m)
+{
+    unsigned int i, n = 0;
+    int rc;
+
+    for (i = 0; i < VHU_FS_BACKEND_ENTRIES; i++) {
+        if (!m->len[i]) {
+            continue;
+        }
+        rc = check_window(w, m->cache_offset[i], m->len[i]);
+        if (rc < 0) {
+            return rc;
+        }
+        n++;
+    }
+    return n ? 0 : -EINVAL;
+}
+
+static int fs_unmap(void *ctx, const struct vhu_fs_backend_msg *m)
+{
+    struct vfc_dax_window *w = ctx;
+    unsigned int i;
+    int rc;
+
+    rc = check_entries(w, m);
+    if (rc < 0) {
+        return refuse(w, rc);
+    }
+    for (i = 0; i < VHU_FS_BACKEND_ENTRIES; i++) {
+        if (m->len[i]) {
+            rc = do_unmap(w, m->cache_offset[i], m->len[i]);
+            if (rc < 0) {
+                return rc;
+            }
+        }
+    }
+    atomic_fetch_add(&w->unmaps, 1);
+    return 0;
+}
+
+static int fs_sync(void *ctx, const struct vhu_fs_backend_msg *m)
+{
+    struct vfc_dax_window *w = ctx;
+    unsigned int i;
+    int rc;
+
+    rc = check_entries(w, m);
+    if (rc < 0) {
+        return refuse(w, rc);
+    }
+    for (i = 0; i < VHU_FS_BACKEND_ENTRIES; i++) {
+        if (m->len[i] &&
+            msync(w->base + m->cache_offset[i], m->len[i], MS_SYNC) < 0 &&
+            errno != ENOMEM) {
+            return -errno; /* ENOMEM: a part not mapped, nothing to do */
+        }
+    }
+    atomic_fetch_add(&w->syncs, 1);
+    return 0;
+}
+
+const struct vhu_frontend_req_ops vfc_dax_ops = {
+    .fs_map = fs_map,
+    .fs_unmap = fs_unmap,
+    .fs_sync = fs_sync,
+    .shmem_map = shmem_map,
+    .shmem_unmap = shmem_unmap,
+};
