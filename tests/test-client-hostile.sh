@@ -2,9 +2,10 @@
 # tests/test-client-hostile.sh - TAP test of vhostfsd against malformed
 # FUSE requests: `vhostfs-client hostile` starts the daemon on a fresh
 # directory and sends each case through the virtqueue, with split and
-# packed rings.  One TAP line per case; then, per run, that the daemon
-# was alive until the client hung up, exited with status 0 and said so,
-# and printed no sanitizer report while it was attacked.
+# packed rings, and with xattrs and locks on.  One TAP line per case;
+# then, per run, that the daemon was alive until the client hung up,
+# exited with status 0 and said so, and printed no sanitizer report
+# while it was attacked.
 #
 # Environment: top_builddir (set by make check).
 set -u
@@ -38,42 +39,43 @@ ok() { # status, description
     fi
 }
 
-# run RING EXTRA-OPTIONS: the client's cases as TAP lines, then the
+# run NAME RING EXTRA-OPTIONS: the client's cases as TAP lines, then the
 # daemon's end.  Its stderr goes to a log this script reads.
 run() {
     name=$1
     mkdir -p "$work/$name"
     log=$work/$name.log
-    "$client" --timeout 20 --ring "$1" --dir "$work/$name" --backend \
+    "$client" --timeout 20 --ring "$2" --dir "$work/$name" --backend \
         "'$daemon' --socket-path={sock} --shared-dir={dir} --sandbox=none \
-$2 2>'$log'" hostile >"$work/$name.out" 2>"$work/$name.err"
+$3 2>'$log'" hostile >"$work/$name.out" 2>"$work/$name.err"
     rc=$?
     while IFS= read -r line; do
         case $line in
-        "ok "*) ok 0 "$1: ${line#ok }" ;;
-        "FAIL "*) ok 1 "$1: ${line#FAIL }" ;;
+        "ok "*) ok 0 "$name: ${line#ok }" ;;
+        "FAIL "*) ok 1 "$name: ${line#FAIL }" ;;
         "#"*) echo "$line" ;;
         esac
     done <"$work/$name.out"
     grep -q '^# hostile:' "$work/$name.out"
-    ok $? "$1: every case ran"
+    ok $? "$name: every case ran"
     # The client fails the run when the daemon exited before the hang-up
     # ("backend alive") or with a status other than 0, and says on
     # stderr when it had to be stopped.
     [ "$rc" -eq 0 ] && ! grep -q 'did not exit\|backend .*exited\|killed' \
         "$work/$name.err"
-    ok $? "$1: the client passed; the daemon exited 0 after the hang-up"
+    ok $? "$name: the client passed; the daemon exited 0 after the hang-up"
     [ "$rc" -eq 0 ] || sed 's/^/# /' "$work/$name.err"
     grep -q 'VMM disconnected; exiting' "$log"
-    ok $? "$1: the daemon said it exits because the VMM hung up"
+    ok $? "$name: the daemon said it exits because the VMM hung up"
     ! grep -q 'ERROR: AddressSanitizer\|runtime error\|LeakSanitizer' "$log"
-    ok $? "$1: no sanitizer report from the daemon"
+    ok $? "$name: no sanitizer report from the daemon"
     grep -A20 'Sanitizer\|runtime error' "$log" | sed 's/^/# /'
     left=$(find "$work/$name" -mindepth 1 | head -n 5)
     [ -z "$left" ] && ! ls -d "$work/$name".hostile-sentinel.* >/dev/null 2>&1
-    ok $? "$1: nothing left in the share or next to it"
+    ok $? "$name: nothing left in the share or next to it"
 }
 
-run split ""
-run packed ""
+run split split ""
+run packed packed ""
+run split-xattr split "--xattr -o posix_lock -o flock"
 echo "1..$n"
