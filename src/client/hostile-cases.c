@@ -13,7 +13,9 @@
  */
 #include <fcntl.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/fuse.h>
@@ -362,6 +364,30 @@ static void open_link(struct hst *h, const char *label, uint64_t node)
     hst_verdict(h, label, NULL); /* the sentinel check decides */
 }
 
+/* LINK of a symlink node links the symlink, never what it points to
+ * (linkat() without AT_SYMLINK_FOLLOW); the sentinel check sees a link
+ * to the canary by its link count. */
+static void link_link(struct hst *h, uint64_t node)
+{
+    struct fuse_link_in li = {.oldnodeid = node};
+    char path[4200];
+    struct stat st;
+    int err;
+
+    err = hst_plain(h, "LINK of a symlink to outside", FUSE_LINK, FUSE_ROOT_ID,
+                    &li, sizeof(li), NAME("hardesc"), NULL);
+    if (err == H_BROKEN) {
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/hardesc", h->share);
+    if (err == 0 && (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))) {
+        hst_verdict(h, "LINK of a symlink to outside",
+                    "the new name is not a symlink");
+        return;
+    }
+    hst_verdict(h, "LINK of a symlink to outside", NULL);
+}
+
 static void escapes(struct hst *h)
 {
     struct fuse_create_in ci = {.flags = O_WRONLY | O_CREAT | O_TRUNC,
@@ -396,6 +422,7 @@ static void escapes(struct hst *h)
                     0);
         hst_raw(h, n, W, false, &(struct hres){0});
         hst_verdict(h, "SETATTR size 0 on a symlink to outside", NULL);
+        link_link(h, node);
     }
     n = hst_msg(h, FUSE_CREATE, FUSE_ROOT_ID, 0, &ci, sizeof(ci), NAME("esc"),
                 NULL, 0);
@@ -441,6 +468,85 @@ static void escapes(struct hst *h)
     hst_want_err(h, "MKDIR in a file node", n, W, false, H_ANY_ERROR);
 }
 
+/* Ranges, flags and handles past their end of life. */
+static void more(struct hst *h)
+{
+    struct fuse_init_in ii = {.major = FUSE_KERNEL_VERSION,
+                              .minor = FUSE_KERNEL_MINOR_VERSION};
+    struct fuse_read_in rd = {
+        .fh = h->fh, .offset = UINT64_MAX - 2, .size = 4096};
+    struct fuse_write_in wi = {
+        .fh = h->fh, .offset = UINT64_MAX - 2, .size = 4};
+    struct fuse_rename2_in r2 = {.newdir = FUSE_ROOT_ID, .flags = 0xfffffff0u};
+    struct fuse_lseek_in ls = {.fh = h->fh, .whence = 77};
+    struct fuse_fallocate_in fa = {
+        .fh = h->fh, .offset = UINT64_MAX - 2, .length = UINT64_MAX / 2};
+    struct fuse_release_in rl = {0};
+    struct fuse_getattr_in gi = {.getattr_flags = FUSE_GETATTR_FH,
+                                 .fh = 0x5eed5eed5eed5eedull};
+    uint16_t ext = 0xffff;
+    uint64_t fh;
+    uint32_t n;
+
+    /* An INIT that is refused must leave the session as it was. */
+    n = hst_msg(h, FUSE_INIT, 0, HDR + 8, &ii, sizeof(ii), NULL, 0, NULL, 0);
+    hst_want_err(h, "INIT shorter than its struct", n, W, false, EINVAL,
+                 H_ANY_ERROR);
+    n = hst_msg(h, FUSE_GETATTR, FUSE_ROOT_ID, 0, &gi, sizeof(gi), NULL, 0,
+                NULL, 0);
+    memcpy(h->req + offsetof(struct fuse_in_header, total_extlen), &ext,
+           sizeof(ext));
+    hst_want_err(h, "total_extlen beyond len", n, W, false, EINVAL,
+                 H_ANY_ERROR);
+    n = hst_msg(h, FUSE_GETATTR, h->file_node, 0, &gi, sizeof(gi), NULL, 0,
+                NULL, 0);
+    hst_want_err(h, "GETATTR with a forged handle", n, W, false, H_ANY_ERROR);
+    n = hst_msg(h, FUSE_READ, h->file_node, 0, &rd, sizeof(rd), NULL, 0, NULL,
+                0);
+    bounded(h, "READ at offset 2^64 - 3", n);
+    n = hst_msg(h, FUSE_WRITE, h->file_node, 0, &wi, sizeof(wi), "evil", 4,
+                NULL, 0);
+    hst_want_err(h, "WRITE at offset 2^64 - 3", n, W, false, H_ANY_ERROR);
+    n = hst_msg(h, FUSE_FALLOCATE, h->file_node, 0, &fa, sizeof(fa), NULL, 0,
+                NULL, 0);
+    hst_want_err(h, "FALLOCATE past 2^64", n, W, false, H_ANY_ERROR);
+    n = hst_msg(h, FUSE_LSEEK, h->file_node, 0, &ls, sizeof(ls), NULL, 0, NULL,
+                0);
+    hst_want_err(h, "LSEEK with an unknown whence", n, W, false, H_ANY_ERROR);
+    n = hst_msg(h, FUSE_RENAME2, FUSE_ROOT_ID, 0, &r2, sizeof(r2),
+                "hstale\0hstale2", 15, NULL, 0);
+    hst_want_err(h, "RENAME2 with unknown flags", n, W, false, EINVAL,
+                 H_ANY_ERROR);
+    if (!host_text_is(h, "hf", "hello\n")) {
+        hst_fail(h, "ranges", "the file changed");
+    }
+
+    /* A released handle is gone; releasing it again harms nothing. */
+    fh = hst_open(h, FUSE_OPEN, h->file_node, O_RDONLY);
+    if (fh == UINT64_MAX) {
+        return;
+    }
+    rl.fh = fh;
+    if (hst_plain(h, "RELEASE", FUSE_RELEASE, h->file_node, &rl, sizeof(rl),
+                  NULL, 0, NULL) != 0) {
+        hst_fail(h, "RELEASE", "a handle just opened was not released");
+        return;
+    }
+    rd.fh = fh;
+    rd.offset = 0;
+    n = hst_msg(h, FUSE_READ, h->file_node, 0, &rd, sizeof(rd), NULL, 0, NULL,
+                0);
+    hst_want_err(h, "READ with a released handle", n, W, false, EBADF,
+                 H_ANY_ERROR);
+    n = hst_msg(h, FUSE_RELEASE, h->file_node, 0, &rl, sizeof(rl), NULL, 0,
+                NULL, 0);
+    bounded(h, "RELEASE of a released handle", n);
+    n = hst_msg(h, FUSE_READ, h->file_node, 0, &rd, sizeof(rd), NULL, 0, NULL,
+                0);
+    hst_want_err(h, "READ after a second RELEASE", n, W, false, EBADF,
+                 H_ANY_ERROR);
+}
+
 static void chains(struct hst *h)
 {
     struct fuse_getattr_in gi = {0};
@@ -469,5 +575,6 @@ void hst_cases(struct hst *h)
     opcodes_and_ids(h);
     handles(h);
     escapes(h);
+    more(h);
     chains(h);
 }

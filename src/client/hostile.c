@@ -538,7 +538,8 @@ static int setup(struct hst *h)
 
 static void cleanup(struct hst *h)
 {
-    static const char *const names[] = {"hf", "hstale", "esc", "esc-abs", "hd"};
+    static const char *const names[] = {"hf",      "hstale",  "hstale2", "esc",
+                                        "esc-abs", "hardesc", "hd"};
     char path[4400];
     unsigned int i;
 
