@@ -2,7 +2,8 @@
 # tests/test-client-hostile.sh - TAP test of vhostfsd against malformed
 # FUSE requests: `vhostfs-client hostile` starts the daemon on a fresh
 # directory and sends each case through the virtqueue, with split and
-# packed rings, and with xattrs and locks on.  One TAP line per case;
+# packed rings, and with xattrs, locks and a thread pool on.  One TAP
+# line per case;
 # then, per run, that the daemon was alive until the client hung up,
 # exited with status 0 and said so, and printed no sanitizer report
 # while it was attacked.
@@ -77,5 +78,5 @@ $3 2>'$log'" hostile >"$work/$name.out" 2>"$work/$name.err"
 
 run split split ""
 run packed packed ""
-run split-xattr split "--xattr -o posix_lock -o flock"
+run split-xattr-pool split "--xattr -o posix_lock -o flock --thread-pool-size=4"
 echo "1..$n"
