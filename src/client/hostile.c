@@ -582,6 +582,8 @@ int vfc_cmd_hostile(struct vfc_vmm *v, int argc, char **argv)
     memcpy(h->share, v->opts->dir, n);
     if (setup(h) == 0) {
         hst_cases(h);
+    } else if (h->n_fail == 0) {
+        hst_fail(h, "set-up", "no case ran (see above)");
     }
     if (!v->gone && !vfc_vmm_backend_alive(v)) {
         hst_fail(h, "backend alive", "the backend has exited");
