@@ -13,8 +13,8 @@
  *
  * Requests are laid out here byte by byte (header length, opcode and
  * chain shape are the case's to choose), not by fuse.c, whose requests
- * are always well formed; fuse.c is only used for the GETATTR probe and
- * the set-up.
+ * are always well formed; fuse.c only sends the GETATTR that checks the
+ * backend still answers after each case.
  *
  * Security model: the backend is not trusted.  A reply is checked (used
  * length within the writable area, header length equal to it, unique
