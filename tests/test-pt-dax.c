@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test-pt-dax.c - the passthrough filesystem's SETUPMAPPING and
+ * REMOVEMAPPING with a recording mapper: the file found by node id and
+ * opened with the access asked for, ranges checked against the alignment
+ * and the window before the mapper sees them, a bad batch removing
+ * nothing, FSYNC syncing the window ranges of that file first, and INIT
+ * keeping FUSE_MAP_ALIGNMENT only with a mapper.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pt-harness.h"
+#include "test.h"
+
+#define ROOT   FUSE_ROOT_ID
+#define MIB    (1ull << 20)
+#define WINDOW (16 * MIB)
+#define RD     FUSE_SETUPMAPPING_FLAG_READ
+#define WR     FUSE_SETUPMAPPING_FLAG_WRITE
+
+static const struct fs_ctx *ctx = &pth_root_ctx;
+
+/* What the mapper was asked. */
+struct rec {
+    unsigned int maps, unmaps, syncs;
+    int accmode; /* O_ACCMODE of the last map's fd */
+    ino_t ino;   /* its inode */
+    uint64_t foffset, moffset, len;
+    bool writable;
+    uint64_t sync_off[8], sync_len[8];
+    int result; /* what map returns */
+};
+
+static int rec_map(void *c, int fd, uint64_t foffset, uint64_t moffset,
+                   uint64_t len, bool writable)
+{
+    struct rec *r = c;
+    struct stat st;
+
+    r->maps++;
+    r->accmode = fcntl(fd, F_GETFL) & O_ACCMODE;
+    r->ino = fstat(fd, &st) == 0 ? st.st_ino : 0;
+    r->foffset = foffset;
+    r->moffset = moffset;
+    r->len = len;
+    r->writable = writable;
+    return r->result;
+}
+
+static int rec_unmap(void *c, uint64_t moffset, uint64_t len)
+{
+    struct rec *r = c;
+
+    (void)moffset;
+    (void)len;
+    r->unmaps++;
+    return 0;
+}
+
+static int rec_sync(void *c, uint64_t moffset, uint64_t len)
+{
+    struct rec *r = c;
+
+    if (r->syncs < 8) {
+        r->sync_off[r->syncs] = moffset;
+        r->sync_len[r->syncs] = len;
+    }
+    r->syncs++;
+    return 0;
+}
+
+static struct pt_fs *dax_fs(struct rec *r, bool readonly, const char **dir)
+{
+    struct pt_dax_mapper m = {
+        .map = rec_map,
+        .unmap = rec_unmap,
+        .sync = rec_sync,
+        .ctx = r,
+        .window_size = WINDOW,
+        .align = 4096,
+    };
+    struct pt_options opt;
+    struct pt_fs *fs;
+
+    memset(r, 0, sizeof(*r));
+    pt_options_default(&opt);
+    opt.readonly = readonly;
+    fs = pth_fs(&opt, dir);
+    ASSERT_EQ(pt_set_dax_mapper(fs, &m), 0);
+    ASSERT_EQ(pt_set_dax_mapper(fs, &m), -EINVAL); /* once */
+    return fs;
+}
+
+TEST(setupmapping_by_node_id_with_the_access_asked)
+{
+    struct rec r;
+    const char *dir;
+    struct pt_fs *fs = dax_fs(&r, false, &dir);
+    struct stat st;
+    int64_t id;
+    int nfd;
+
+    pth_write_file(pth_path(dir, "f"), "some data");
+    ASSERT_EQ(stat(pth_path(dir, "f"), &st), 0);
+    id = pth_lookup(fs, ROOT, "f");
+    ASSERT_GT(id, 0);
+    nfd = test_count_fds();
+    /* fh -1, as Linux sends it */
+    ASSERT_EQ(PT.setupmapping(fs, ctx, (uint64_t)id, UINT64_MAX, 0, 2 * MIB, RD,
+                              4 * MIB),
+              0);
+    ASSERT_EQ(r.maps, 1);
+    ASSERT_EQ(r.accmode, O_RDONLY);
+    ASSERT_EQ(r.ino, st.st_ino);
+    ASSERT_EQ(r.moffset, 4 * MIB);
+    ASSERT_EQ(r.len, 2 * MIB);
+    ASSERT(!r.writable);
+    /* the same window offset again, read-write: the upgrade */
+    ASSERT_EQ(PT.setupmapping(fs, ctx, (uint64_t)id, UINT64_MAX, 2 * MIB,
+                              2 * MIB, RD | WR, 4 * MIB),
+              0);
+    ASSERT_EQ(r.maps, 2);
+    ASSERT_EQ(r.accmode, O_RDWR);
+    ASSERT_EQ(r.foffset, 2 * MIB);
+    ASSERT(r.writable);
+    ASSERT_EQ(test_count_fds(), nfd); /* the fd lived for the call only */
+    /* the mapper's refusal is the reply */
+    r.result = -EPERM;
+    ASSERT_EQ(
+        PT.setupmapping(fs, ctx, (uint64_t)id, UINT64_MAX, 0, 2 * MIB, RD, 0),
+        -EPERM);
+    ASSERT_EQ(test_count_fds(), nfd);
+    pt_destroy(fs);
+}
+
+TEST(setupmapping_checks_before_the_mapper)
+{
+    struct rec r;
+    const char *dir;
+    struct pt_fs *fs = dax_fs(&r, false, &dir);
+    int64_t f, d;
+    uint64_t id;
+
+    pth_write_file(pth_path(dir, "f"), "x");
+    ASSERT_EQ(mkdir(pth_path(dir, "d"), 0700), 0);
+    f = pth_lookup(fs, ROOT, "f");
+    d = pth_lookup(fs, ROOT, "d");
+    ASSERT_GT(f, 0);
+    ASSERT_GT(d, 0);
+    id = (uint64_t)f;
+    /* window bounds and overflow */
+    ASSERT_EQ(PT.setupmapping(fs, ctx, id, 0, 0, 2 * MIB, RD, WINDOW), -EINVAL);
+    ASSERT_EQ(PT.setupmapping(fs, ctx, id, 0, 0, 4 * MIB, RD, WINDOW - MIB),
+              -EINVAL);
+    ASSERT_EQ(
+        PT.setupmapping(fs, ctx, id, 0, 0, 2 * MIB, RD, UINT64_MAX - MIB + 1),
+        -EINVAL);
+    ASSERT_EQ(
+        PT.setupmapping(fs, ctx, id, 0, UINT64_MAX - MIB + 1, 2 * MIB, RD, 0),
+        -EINVAL);
+    /* alignment, empty ranges, unknown flags */
+    ASSERT_EQ(PT.setupmapping(fs, ctx, id, 0, 0, 2 * MIB, RD, 100), -EINVAL);
+    ASSERT_EQ(PT.setupmapping(fs, ctx, id, 0, 100, 2 * MIB, RD, 0), -EINVAL);
+    ASSERT_EQ(PT.setupmapping(fs, ctx, id, 0, 0, 100, RD, 0), -EINVAL);
+    ASSERT_EQ(PT.setupmapping(fs, ctx, id, 0, 0, 0, RD, 0), -EINVAL);
+    ASSERT_EQ(PT.setupmapping(fs, ctx, id, 0, 0, 2 * MIB, RD | 0x10, 0),
+              -EINVAL);
+    /* what it is mapped from */
+    ASSERT_EQ(PT.setupmapping(fs, ctx, (uint64_t)d, 0, 0, 2 * MIB, RD, 0),
+              -EISDIR);
+    ASSERT_EQ(PT.setupmapping(fs, ctx, 0x12345678ull << 32 | 77, 0, 0, 2 * MIB,
+                              RD, 0),
+              -ENOENT);
+    ASSERT_EQ(r.maps, 0);
+    pt_destroy(fs);
+}
+
+TEST(readonly_share_maps_read_only)
+{
+    struct rec r;
+    const char *dir;
+    struct pt_fs *fs = dax_fs(&r, true, &dir);
+    int64_t id;
+
+    pth_write_file(pth_path(dir, "f"), "x");
+    id = pth_lookup(fs, ROOT, "f");
+    ASSERT_EQ(PT.setupmapping(fs, ctx, (uint64_t)id, 0, 0, 2 * MIB, RD | WR, 0),
+              -EROFS);
+    ASSERT_EQ(PT.setupmapping(fs, ctx, (uint64_t)id, 0, 0, 2 * MIB, RD, 0), 0);
+    ASSERT_EQ(r.accmode, O_RDONLY);
+    pt_destroy(fs);
+}
+
+TEST(removemapping_checks_the_whole_batch_first)
+{
+    struct rec r;
+    const char *dir;
+    struct pt_fs *fs = dax_fs(&r, false, &dir);
+    struct fuse_removemapping_one ranges[3] = {
+        {.moffset = 0, .len = 2 * MIB},
+        {.moffset = 2 * MIB, .len = 2 * MIB},
+        {.moffset = WINDOW, .len = 2 * MIB}, /* outside */
+    };
+
+    ASSERT_EQ(PT.removemapping(fs, ctx, ranges, 3), -EINVAL);
+    ASSERT_EQ(r.unmaps, 0);
+    ranges[2].moffset = UINT64_MAX - MIB + 1; /* wraps */
+    ASSERT_EQ(PT.removemapping(fs, ctx, ranges, 3), -EINVAL);
+    ranges[2].moffset = 4 * MIB + 1; /* misaligned */
+    ASSERT_EQ(PT.removemapping(fs, ctx, ranges, 3), -EINVAL);
+    ASSERT_EQ(r.unmaps, 0);
+    ASSERT_EQ(PT.removemapping(fs, ctx, ranges, 2), 0);
+    ASSERT_EQ(r.unmaps, 2);
+    pt_destroy(fs);
+}
+
+TEST(fsync_syncs_the_file_window_ranges)
+{
+    struct rec r;
+    const char *dir;
+    struct pt_fs *fs = dax_fs(&r, false, &dir);
+    struct fuse_removemapping_one one = {.moffset = 0, .len = 2 * MIB};
+    uint64_t nf, ng, fh;
+
+    fh = pth_create(fs, ROOT, "f", 0600, &nf);
+    pth_create(fs, ROOT, "g", 0600, &ng);
+    ASSERT_EQ(PT.fsync(fs, ctx, nf, fh, false), 0);
+    ASSERT_EQ(r.syncs, 0); /* nothing mapped */
+    /* f at 0 and 2M, g at 8M: f's FSYNC syncs [0, 4M) only */
+    ASSERT_EQ(PT.setupmapping(fs, ctx, nf, 0, 0, 2 * MIB, RD | WR, 0), 0);
+    ASSERT_EQ(PT.setupmapping(fs, ctx, nf, 0, 0, 2 * MIB, RD, 2 * MIB), 0);
+    ASSERT_EQ(PT.setupmapping(fs, ctx, ng, 0, 0, 2 * MIB, RD, 8 * MIB), 0);
+    ASSERT_EQ(PT.fsync(fs, ctx, nf, fh, true), 0);
+    ASSERT_EQ(r.syncs, 1);
+    ASSERT_EQ(r.sync_off[0], 0);
+    ASSERT_EQ(r.sync_len[0], 4 * MIB);
+    /* removed: no longer synced */
+    ASSERT_EQ(PT.removemapping(fs, ctx, &one, 1), 0);
+    ASSERT_EQ(PT.fsync(fs, ctx, nf, fh, false), 0);
+    ASSERT_EQ(r.syncs, 2);
+    ASSERT_EQ(r.sync_off[1], 2 * MIB);
+    ASSERT_EQ(r.sync_len[1], 2 * MIB);
+    pt_destroy(fs);
+}
+
+TEST(init_keeps_map_alignment_only_with_a_mapper)
+{
+    struct rec r;
+    const char *dir;
+    struct pt_fs *fs = dax_fs(&r, false, &dir);
+    struct pt_options opt;
+    struct fs_init in = {.want = FUSE_MAP_ALIGNMENT, .dax = true};
+
+    ASSERT_EQ(PT.init(fs, &in), 0);
+    ASSERT(in.want & FUSE_MAP_ALIGNMENT);
+    pt_destroy(fs);
+
+    pt_options_default(&opt);
+    fs = pt_fs_from_share(&opt, dir);
+    in.want = FUSE_MAP_ALIGNMENT;
+    ASSERT_EQ(PT.init(fs, &in), 0);
+    ASSERT(!(in.want & FUSE_MAP_ALIGNMENT));
+    ASSERT_EQ(PT.setupmapping(fs, ctx, ROOT, 0, 0, 2 * MIB, RD, 0), -ENOSYS);
+    pt_destroy(fs);
+}
+
+TEST_MAIN(T(setupmapping_by_node_id_with_the_access_asked),
+          T(setupmapping_checks_before_the_mapper),
+          T(readonly_share_maps_read_only),
+          T(removemapping_checks_the_whole_batch_first),
+          T(fsync_syncs_the_file_window_ranges),
+          T(init_keeps_map_alignment_only_with_a_mapper))
