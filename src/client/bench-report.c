@@ -108,7 +108,8 @@ static void json_result(const char *key, const struct bench_result *r)
     json_num("mean_us", r->mean_us, false);
     json_num("cpu_s", r->cpu_s, false);
     json_num("cpu_us_per_op", cpu_us_op(r), false);
-    printf("\"peak_rss_kib\": %llu}", (unsigned long long)r->rss_kib);
+    printf("\"peak_rss_kib\": %llu, \"rss_anon_kib\": %llu}",
+           (unsigned long long)r->rss_kib, (unsigned long long)r->anon_kib);
 }
 
 static void report_json(const struct bench *b, const struct bench_be *be,
@@ -172,7 +173,9 @@ static void report_json(const struct bench *b, const struct bench_be *be,
             json_ratio("cpu_us_per_op", cpu_us_op(r[0]), cpu_us_op(r[1]),
                        false);
             json_ratio("peak_rss_kib", (double)r[0]->rss_kib,
-                       (double)r[1]->rss_kib, true);
+                       (double)r[1]->rss_kib, false);
+            json_ratio("rss_anon_kib", (double)r[0]->anon_kib,
+                       (double)r[1]->anon_kib, true);
             printf("}\n");
         }
         printf("    }");
@@ -197,9 +200,10 @@ static void report_json(const struct bench *b, const struct bench_be *be,
 static void text_row(const char *wl, const char *who,
                      const struct bench_result *r)
 {
-    printf("%-18s %-10s %10.0f %9.1f %9.1f %9.1f %9.1f %9.1f %8.1f\n", wl, who,
-           ops_s(r), mb_s(r), r->p50_us, r->p99_us, r->p999_us, cpu_us_op(r),
-           (double)r->rss_kib / 1024.0);
+    printf("%-18s %-10s %10.0f %9.1f %9.1f %9.1f %9.1f %9.1f %8.1f %8.1f\n", wl,
+           who, ops_s(r), mb_s(r), r->p50_us, r->p99_us, r->p999_us,
+           cpu_us_op(r), (double)r->rss_kib / 1024.0,
+           (double)r->anon_kib / 1024.0);
 }
 
 static void ratio_cell(double a, double b)
@@ -227,9 +231,9 @@ static void report_text(const struct bench *b, const struct bench_be *be,
     }
     printf(" per workload; file %llu MiB; %u directory entries\n",
            (unsigned long long)(b->o.file_size >> 20), b->o.entries);
-    printf("%-18s %-10s %10s %9s %9s %9s %9s %9s %8s\n", "workload", "backend",
-           "ops/s", "MB/s", "p50 us", "p99 us", "p99.9 us", "cpu us/op",
-           "rss MiB");
+    printf("%-18s %-10s %10s %9s %9s %9s %9s %9s %8s %8s\n", "workload",
+           "backend", "ops/s", "MB/s", "p50 us", "p99 us", "p99.9 us",
+           "cpu us/op", "rss MiB", "anon MiB");
     for (wl = 0; wl < BW_COUNT; wl++) {
         const struct bench_result *r[2] = {NULL, NULL};
 
@@ -260,6 +264,7 @@ static void report_text(const struct bench *b, const struct bench_be *be,
             ratio_cell(r[0]->p999_us, r[1]->p999_us);
             ratio_cell(cpu_us_op(r[0]), cpu_us_op(r[1]));
             ratio_cell((double)r[0]->rss_kib, (double)r[1]->rss_kib);
+            ratio_cell((double)r[0]->anon_kib, (double)r[1]->anon_kib);
             putchar('\n');
         }
     }

@@ -239,11 +239,11 @@ void bench_finish(struct bench *b, struct bench_result *res, size_t n,
 /* The backend's CPU time and peak RSS around the measured part. */
 static void usage_begin(const struct bench_be *be, double *cpu0)
 {
-    uint64_t hwm;
+    uint64_t hwm, anon;
 
     *cpu0 = 0;
     if (be && be->v->backend_pid > 0) {
-        bench_proc_usage(be->v->backend_pid, cpu0, &hwm);
+        bench_proc_usage(be->v->backend_pid, cpu0, &hwm, &anon);
     }
 }
 
@@ -253,7 +253,8 @@ static void usage_end(const struct bench_be *be, double cpu0,
     double cpu = 0;
 
     if (be && be->v->backend_pid > 0) {
-        bench_proc_usage(be->v->backend_pid, &cpu, &res->rss_kib);
+        bench_proc_usage(be->v->backend_pid, &cpu, &res->rss_kib,
+                         &res->anon_kib);
         res->cpu_s = cpu - cpu0;
     }
 }

@@ -76,49 +76,54 @@ static bool read_stat(const char *pid, long *pgrp, double *cpu_s)
     return true;
 }
 
-static uint64_t read_hwm(const char *pid)
+/* VmHWM and RssAnon of /proc/PID/status, in KiB. */
+static void read_mem(const char *pid, uint64_t *hwm, uint64_t *anon)
 {
     char path[64], line[256];
-    unsigned long long kib = 0;
+    unsigned long long kib;
     FILE *f;
 
+    *hwm = *anon = 0;
     snprintf(path, sizeof(path), "/proc/%s/status", pid);
     f = fopen(path, "re");
     if (!f) {
-        return 0;
+        return;
     }
     while (fgets(line, sizeof(line), f)) {
         if (sscanf(line, "VmHWM: %llu", &kib) == 1) {
-            break;
+            *hwm = kib;
+        } else if (sscanf(line, "RssAnon: %llu", &kib) == 1) {
+            *anon = kib;
         }
     }
     fclose(f);
-    return kib;
 }
 
-void bench_proc_usage(pid_t pgid, double *cpu_s, uint64_t *hwm_kib)
+void bench_proc_usage(pid_t pgid, double *cpu_s, uint64_t *hwm_kib,
+                      uint64_t *anon_kib)
 {
     struct dirent *de;
     DIR *d = opendir("/proc");
 
     *cpu_s = 0;
-    *hwm_kib = 0;
+    *hwm_kib = *anon_kib = 0;
     if (!d) {
         return;
     }
     while ((de = readdir(d)) != NULL) {
         double cpu;
         long pgrp;
-        uint64_t hwm;
+        uint64_t hwm, anon;
 
         if (!isdigit((unsigned char)de->d_name[0]) ||
             !read_stat(de->d_name, &pgrp, &cpu) || pgrp != (long)pgid) {
             continue;
         }
         *cpu_s += cpu;
-        hwm = read_hwm(de->d_name);
+        read_mem(de->d_name, &hwm, &anon);
         if (hwm > *hwm_kib) {
             *hwm_kib = hwm;
+            *anon_kib = anon;
         }
     }
     closedir(d);
@@ -434,7 +439,8 @@ int vfc_cmd_bench(struct vfc_vmm *v, int argc, char **argv)
     b.dir = v->opts->dir;
     b.lat_cap = BENCH_LAT_CAP;
     b.lat = malloc(b.lat_cap * sizeof(*b.lat));
-    b.buf = malloc(BENCH_SEQ_SIZE);
+    /* Page-aligned, as a guest's page cache is (and dd's buffer). */
+    b.buf = aligned_alloc(4096, BENCH_SEQ_SIZE);
     b.meta_cap = b.o.files;
     b.meta_nodes = malloc(b.meta_cap * sizeof(*b.meta_nodes));
     for (k = 0; k < BENCH_QD; k++) {

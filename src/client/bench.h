@@ -62,8 +62,10 @@ struct bench_result {
     uint64_t items; /* directory entries (readdir) */
     double seconds;
     double p50_us, p99_us, p999_us, mean_us;
-    double cpu_s;     /* backend utime + stime during the workload */
-    uint64_t rss_kib; /* backend's peak RSS (VmHWM) after it */
+    double cpu_s;      /* backend utime + stime during the workload */
+    uint64_t rss_kib;  /* backend's peak RSS (VmHWM) after it */
+    uint64_t anon_kib; /* its RssAnon then: RSS less guest memory and
+                          other file pages */
 };
 
 /* One backend and the nodes and handles the workloads use. */
@@ -136,9 +138,14 @@ uint64_t bench_now_ns(void);
 void bench_progress(struct bench *b, const char *wl, uint64_t ops, uint64_t t0,
                     bool force);
 
-/** bench_proc_usage() - CPU seconds (utime + stime) of the process group
- *  @pgid and the largest VmHWM (KiB) among its processes. */
-void bench_proc_usage(pid_t pgid, double *cpu_s, uint64_t *hwm_kib);
+/**
+ * bench_proc_usage() - CPU seconds (utime + stime) of the process group
+ * @pgid, the largest VmHWM (KiB) among its processes and that process's
+ * RssAnon (KiB).  VmHWM counts the pages of the shared guest memory the
+ * backend touched; RssAnon does not.
+ */
+void bench_proc_usage(pid_t pgid, double *cpu_s, uint64_t *hwm_kib,
+                      uint64_t *anon_kib);
 
 /**
  * bench_report() - print the results (the median round of each workload,
