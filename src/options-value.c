@@ -63,6 +63,12 @@ const struct vfsd_choice vfsd_dax_choices[] = {
     {"fs-cache", VFSD_DAX_FS_CACHE},
     {NULL, 0},
 };
+const struct vfsd_choice vfsd_dax_inode_choices[] = {
+    {"off", VFSD_DAX_INODE_OFF},
+    {"always", VFSD_DAX_INODE_ALWAYS},
+    {"flag", VFSD_DAX_INODE_FLAG},
+    {NULL, 0},
+};
 const struct vfsd_choice vfsd_log_choices[] = {
     {"off", VFSD_LOG_OFF},      {"error", VFSD_LOG_ERROR},
     {"warn", VFSD_LOG_WARN},    {"info", VFSD_LOG_INFO},

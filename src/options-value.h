@@ -40,6 +40,7 @@ extern const struct vfsd_choice vfsd_sandbox_choices[];
 extern const struct vfsd_choice vfsd_seccomp_choices[];
 extern const struct vfsd_choice vfsd_inode_fh_choices[];
 extern const struct vfsd_choice vfsd_dax_choices[];
+extern const struct vfsd_choice vfsd_dax_inode_choices[];
 extern const struct vfsd_choice vfsd_log_choices[];
 extern const struct vfsd_choice vfsd_migration_mode_choices[];
 extern const struct vfsd_choice vfsd_migration_error_choices[];

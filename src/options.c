@@ -62,6 +62,7 @@ enum opt_id {
     OPT_INODE_FH,
     OPT_DAX,
     OPT_DAX_WINDOW,
+    OPT_DAX_INODE,
     OPT_SANDBOX,
     OPT_SECCOMP,
     OPT_MODCAPS,
@@ -121,6 +122,7 @@ static const struct option long_options[] = {
     {"inode-file-handles", ARG, NULL, OPT_INODE_FH},
     {"dax", ARG, NULL, OPT_DAX},
     {"dax-window", ARG, NULL, OPT_DAX_WINDOW},
+    {"dax-inode", ARG, NULL, OPT_DAX_INODE},
     {"sandbox", ARG, NULL, OPT_SANDBOX},
     {"seccomp", ARG, NULL, OPT_SECCOMP},
     {"modcaps", ARG, NULL, OPT_MODCAPS},
@@ -363,6 +365,11 @@ static int apply_opt(struct ctx *c, int id, const char *name, const char *value)
                                "shmem, fs-cache or off", &v);
         o->dax = rc ? o->dax : (enum vfsd_dax)v;
         return rc;
+    case OPT_DAX_INODE:
+        rc = vfsd_parse_choice(&c->e, vfsd_dax_inode_choices, name, value,
+                               "off, always or flag", &v);
+        o->dax_inode = rc ? o->dax_inode : (enum vfsd_dax_inode)v;
+        return rc;
     case OPT_DAX_WINDOW:
         rc = vfsd_parse_size(&c->e, name, value, &v64);
         if (rc == 0 &&
@@ -592,6 +599,9 @@ static int finish(struct ctx *c)
 
     if (o->dax_window_set_ && o->dax == VFSD_DAX_OFF) {
         return fail(c, "--dax-window needs --dax=shmem or --dax=fs-cache");
+    }
+    if (o->dax_inode != VFSD_DAX_INODE_OFF && o->dax == VFSD_DAX_OFF) {
+        return fail(c, "--dax-inode needs --dax=shmem or --dax=fs-cache");
     }
     if (o->dax != VFSD_DAX_OFF && !o->dax_window_set_) {
         o->dax_window = VFSD_DAX_WINDOW_DFL;

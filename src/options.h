@@ -91,6 +91,13 @@ enum vfsd_dax {
     VFSD_DAX_FS_CACHE,
 };
 
+/* --dax-inode: which files get FUSE_ATTR_DAX (guests mounted dax=inode). */
+enum vfsd_dax_inode {
+    VFSD_DAX_INODE_OFF = 0, /* FUSE_HAS_INODE_DAX not offered */
+    VFSD_DAX_INODE_ALWAYS,  /* every regular file */
+    VFSD_DAX_INODE_FLAG,    /* files in the host's DAX state (statx) */
+};
+
 /* Levels, most severe first; OFF logs nothing. */
 enum vfsd_log_level {
     VFSD_LOG_OFF = 0,
@@ -189,6 +196,7 @@ struct vfsd_options {
     enum vfsd_inode_fh inode_file_handles;
     enum vfsd_dax dax;
     uint64_t dax_window; /* bytes; 0 when dax is off */
+    enum vfsd_dax_inode dax_inode;
 
     /* Process: sandbox, limits, logging. */
     enum vfsd_sandbox sandbox;

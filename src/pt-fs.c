@@ -130,6 +130,12 @@ void pt_fill_attr(const struct pt_fs *fs, const struct statx *stx,
         stx->stx_mnt_id != fs->root_mnt_id) {
         a->flags |= FUSE_ATTR_SUBMOUNT;
     }
+    if (fs->dax && S_ISREG(stx->stx_mode) &&
+        (fs->opts.dax_inode == PT_DAX_INODE_ALWAYS ||
+         (fs->opts.dax_inode == PT_DAX_INODE_FLAG &&
+          (stx->stx_attributes & STATX_ATTR_DAX)))) {
+        a->flags |= FUSE_ATTR_DAX;
+    }
 }
 
 void pt_fill_entry(const struct pt_fs *fs, const struct pt_inode *ino,

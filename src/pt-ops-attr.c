@@ -21,8 +21,7 @@ int pt_op_init(void *fsp, struct fs_init *in)
 {
     struct pt_fs *fs = fsp;
     /*
-     * Not done here: POSIX ACL semantics, security contexts, per-inode
-     * DAX (FUSE_ATTR_DAX: the guest's mount option decides), LOOKUP of
+     * Not done here: POSIX ACL semantics, security contexts, LOOKUP of
      * ".." for handles the guest did not get from us (export), and
      * killpriv v1 (suid cleared on every write).
      */
@@ -40,6 +39,11 @@ int pt_op_init(void *fsp, struct fs_init *in)
 #endif
     if (fs->dax) {
         drop &= ~FUSE_MAP_ALIGNMENT; /* pt-dax.c serves the mappings */
+#ifdef FUSE_HAS_INODE_DAX
+        if (fs->opts.dax_inode != PT_DAX_INODE_OFF) {
+            drop &= ~FUSE_HAS_INODE_DAX; /* FUSE_ATTR_DAX per file */
+        }
+#endif
     }
     if (!fs->opts.writeback) {
         drop |= FUSE_WRITEBACK_CACHE;

@@ -32,6 +32,17 @@ enum pt_fh_mode {
     PT_FH_MANDATORY, /* a file handle, or the lookup fails */
 };
 
+/*
+ * --dax-inode: which files the guest is told to map (FUSE_ATTR_DAX) when
+ * it mounts with dax=inode.  OFF does not offer FUSE_HAS_INODE_DAX: the
+ * guest's mount option alone decides, for every file.
+ */
+enum pt_dax_inode {
+    PT_DAX_INODE_OFF = 0,
+    PT_DAX_INODE_ALWAYS, /* every regular file */
+    PT_DAX_INODE_FLAG,   /* regular files in the host's DAX state (statx) */
+};
+
 struct pt_options {
     enum pt_cache cache;
     enum pt_fh_mode inode_file_handles;
@@ -43,6 +54,8 @@ struct pt_options {
     bool flock;              /* serve flock() locks (else ENOSYS) */
     bool readdirplus;        /* serve READDIRPLUS (else ENOSYS) */
     bool killpriv_v2;        /* clear suid/sgid on write/chown/truncate */
+    /* only with a DAX mapper (pt_set_dax_mapper()) */
+    enum pt_dax_inode dax_inode;
 };
 
 struct pt_fs;

@@ -36,6 +36,11 @@ static void pt_options_from(const struct vfsd_options *o,
         [VFSD_CACHE_METADATA] = PT_CACHE_METADATA,
         [VFSD_CACHE_NEVER] = PT_CACHE_NEVER,
     };
+    static const enum pt_dax_inode dax_inode[] = {
+        [VFSD_DAX_INODE_OFF] = PT_DAX_INODE_OFF,
+        [VFSD_DAX_INODE_ALWAYS] = PT_DAX_INODE_ALWAYS,
+        [VFSD_DAX_INODE_FLAG] = PT_DAX_INODE_FLAG,
+    };
     static const enum pt_fh_mode fh[] = {
         [VFSD_INODE_FH_NEVER] = PT_FH_NEVER,
         [VFSD_INODE_FH_PREFER] = PT_FH_PREFER,
@@ -53,6 +58,7 @@ static void pt_options_from(const struct vfsd_options *o,
     pto->flock = o->flock;
     pto->readdirplus = o->readdirplus;
     pto->killpriv_v2 = o->killpriv_v2;
+    pto->dax_inode = dax_inode[o->dax_inode];
 }
 
 /*
@@ -122,9 +128,6 @@ static int set_dax_mapper(const struct vfsd_options *o, struct pt_fs *fs,
     if (o->dax == VFSD_DAX_OFF) {
         return 0;
     }
-    vhostfs_log(VHOSTFS_LOG_INFO, "DAX: %s, window %llu MiB",
-                vfsd_dax_name(o->dax),
-                (unsigned long long)(o->dax_window >> 20));
     return pt_set_dax_mapper(fs, &m);
 }
 

@@ -494,6 +494,26 @@ TEST(dax_window_sizes)
     ASSERT_NO_LEAKS();
 }
 
+TEST(dax_inode_policy)
+{
+    struct vfsd_options o;
+
+    ASSERT_EQ(PARSE(&o, RUST, "--dax=shmem"), 0);
+    ASSERT_EQ(o.dax_inode, VFSD_DAX_INODE_OFF);
+    vfsd_options_free(&o);
+    ASSERT_EQ(PARSE(&o, RUST, "--dax=fs-cache", "--dax-inode=always"), 0);
+    ASSERT_EQ(o.dax_inode, VFSD_DAX_INODE_ALWAYS);
+    vfsd_options_free(&o);
+    ASSERT_EQ(PARSE(&o, RUST, "--dax=shmem", "--dax-inode=flag"), 0);
+    ASSERT_EQ(o.dax_inode, VFSD_DAX_INODE_FLAG);
+    vfsd_options_free(&o);
+    ASSERT_PARSE_ERR_HAS("'x' for --dax-inode", RUST, "--dax=shmem",
+                         "--dax-inode=x");
+    ASSERT_PARSE_ERR("--dax-inode needs --dax=shmem or --dax=fs-cache", RUST,
+                     "--dax-inode=always");
+    ASSERT_NO_LEAKS();
+}
+
 TEST(id_maps)
 {
     static const char *const bad[] = {
@@ -759,4 +779,5 @@ TEST_MAIN(T(defaults), T(rust_style_every_option), T(qemu_style_every_key),
           T(dax_window_sizes), T(id_maps), T(translations), T(modcaps),
           T(socket_group), T(required_and_exclusive),
           T(xattr_implied_and_conflicts), T(migration_checks), T(actions),
-          T(error_buffer_bounds), T(parse_again_in_one_process))
+          T(error_buffer_bounds), T(parse_again_in_one_process),
+          T(dax_inode_policy))

@@ -73,7 +73,8 @@ static int rec_sync(void *c, uint64_t moffset, uint64_t len)
     return 0;
 }
 
-static struct pt_fs *dax_fs(struct rec *r, bool readonly, const char **dir)
+static struct pt_fs *dax_fs_policy(struct rec *r, bool readonly,
+                                   enum pt_dax_inode policy, const char **dir)
 {
     struct pt_dax_mapper m = {
         .map = rec_map,
@@ -89,10 +90,16 @@ static struct pt_fs *dax_fs(struct rec *r, bool readonly, const char **dir)
     memset(r, 0, sizeof(*r));
     pt_options_default(&opt);
     opt.readonly = readonly;
+    opt.dax_inode = policy;
     fs = pth_fs(&opt, dir);
     ASSERT_EQ(pt_set_dax_mapper(fs, &m), 0);
     ASSERT_EQ(pt_set_dax_mapper(fs, &m), -EINVAL); /* once */
     return fs;
+}
+
+static struct pt_fs *dax_fs(struct rec *r, bool readonly, const char **dir)
+{
+    return dax_fs_policy(r, readonly, PT_DAX_INODE_OFF, dir);
 }
 
 TEST(setupmapping_by_node_id_with_the_access_asked)
@@ -268,9 +275,71 @@ TEST(init_keeps_map_alignment_only_with_a_mapper)
     pt_destroy(fs);
 }
 
+/* FUSE_HAS_INODE_DAX offered, and FUSE_ATTR_DAX set, as the policy says. */
+TEST(per_inode_dax_policy)
+{
+    struct rec r;
+    const char *dir;
+    struct pt_fs *fs = dax_fs_policy(&r, false, PT_DAX_INODE_ALWAYS, &dir);
+    struct fs_init in = {.want = FUSE_HAS_INODE_DAX, .dax = true};
+    struct pt_dax_mapper m = {
+        .map = rec_map,
+        .unmap = rec_unmap,
+        .ctx = &r,
+        .window_size = WINDOW,
+        .align = 4096,
+    };
+    struct pt_options opt;
+    struct statx stx;
+    int64_t f, d;
+
+    pth_write_file(pth_path(dir, "f"), "x");
+    ASSERT_EQ(mkdir(pth_path(dir, "d"), 0700), 0);
+    ASSERT_EQ(PT.init(fs, &in), 0);
+    ASSERT(in.want & FUSE_HAS_INODE_DAX);
+    f = pth_lookup(fs, ROOT, "f");
+    d = pth_lookup(fs, ROOT, "d");
+    ASSERT(pth_attr(fs, (uint64_t)f).flags & FUSE_ATTR_DAX);
+    ASSERT(!(pth_attr(fs, (uint64_t)d).flags & FUSE_ATTR_DAX));
+    ASSERT(!(pth_attr(fs, ROOT).flags & FUSE_ATTR_DAX));
+    pt_destroy(fs);
+
+    /* flag: what the host says of the file */
+    pt_options_default(&opt);
+    opt.dax_inode = PT_DAX_INODE_FLAG;
+    fs = pt_fs_from_share(&opt, dir);
+    ASSERT_EQ(pt_set_dax_mapper(fs, &m), 0);
+    f = pth_lookup(fs, ROOT, "f");
+    ASSERT_EQ(statx(AT_FDCWD, pth_path(dir, "f"), AT_SYMLINK_NOFOLLOW,
+                    STATX_BASIC_STATS, &stx),
+              0);
+    ASSERT_EQ(!!(pth_attr(fs, (uint64_t)f).flags & FUSE_ATTR_DAX),
+              !!(stx.stx_attributes & STATX_ATTR_DAX));
+    pt_destroy(fs);
+
+    /* off: not offered, never set */
+    opt.dax_inode = PT_DAX_INODE_OFF;
+    fs = pt_fs_from_share(&opt, dir);
+    ASSERT_EQ(pt_set_dax_mapper(fs, &m), 0);
+    in.want = FUSE_HAS_INODE_DAX;
+    ASSERT_EQ(PT.init(fs, &in), 0);
+    ASSERT(!(in.want & FUSE_HAS_INODE_DAX));
+    f = pth_lookup(fs, ROOT, "f");
+    ASSERT(!(pth_attr(fs, (uint64_t)f).flags & FUSE_ATTR_DAX));
+    pt_destroy(fs);
+
+    /* always, but no mapper: nothing */
+    opt.dax_inode = PT_DAX_INODE_ALWAYS;
+    fs = pt_fs_from_share(&opt, dir);
+    f = pth_lookup(fs, ROOT, "f");
+    ASSERT(!(pth_attr(fs, (uint64_t)f).flags & FUSE_ATTR_DAX));
+    pt_destroy(fs);
+}
+
 TEST_MAIN(T(setupmapping_by_node_id_with_the_access_asked),
           T(setupmapping_checks_before_the_mapper),
           T(readonly_share_maps_read_only),
           T(removemapping_checks_the_whole_batch_first),
           T(fsync_syncs_the_file_window_ranges),
-          T(init_keeps_map_alignment_only_with_a_mapper))
+          T(init_keeps_map_alignment_only_with_a_mapper),
+          T(per_inode_dax_policy))
