@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "pt-int.h"
@@ -65,6 +66,17 @@ void pt_dax_free(struct pt_dax *d)
     pthread_mutex_destroy(&d->lock);
     free(d->chunk);
     free(d);
+}
+
+void pt_dax_reset(struct pt_fs *fs)
+{
+    struct pt_dax *d = fs->dax;
+
+    if (d) {
+        pthread_mutex_lock(&d->lock);
+        memset(d->chunk, 0, d->nchunks * sizeof(d->chunk[0]));
+        pthread_mutex_unlock(&d->lock);
+    }
 }
 
 /* 0 when [moffset, moffset + len) is aligned and inside the window. */

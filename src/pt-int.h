@@ -198,6 +198,8 @@ int pt_file_release(struct pt_fs *fs, uint64_t fh);
 /* --- pt-dax.c ----------------------------------------------------------- */
 struct pt_dax;
 void pt_dax_free(struct pt_dax *d);
+/* INIT: forget what the previous session had mapped. */
+void pt_dax_reset(struct pt_fs *fs);
 /* FSYNC of @nodeid: have the VMM write back its window mappings first. */
 int pt_dax_sync_inode(struct pt_fs *fs, uint64_t nodeid);
 int pt_op_setupmapping(void *fsp, const struct fs_ctx *ctx, uint64_t ino,

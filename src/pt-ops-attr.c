@@ -38,6 +38,7 @@ int pt_op_init(void *fsp, struct fs_init *in)
     drop |= FUSE_PASSTHROUGH;
 #endif
     if (fs->dax) {
+        pt_dax_reset(fs); /* a new session: the window starts empty */
         drop &= ~FUSE_MAP_ALIGNMENT; /* pt-dax.c serves the mappings */
 #ifdef FUSE_HAS_INODE_DAX
         if (fs->opts.dax_inode != PT_DAX_INODE_OFF) {

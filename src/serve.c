@@ -236,6 +236,10 @@ int vfsd_serve(const struct vfsd_options *o, int lfd)
         return rc;
     }
     if (o->mount_point) {
+        if (o->dax != VFSD_DAX_OFF) {
+            vhostfs_log(VHOSTFS_LOG_WARNING,
+                        "--dax: no cache window through /dev/fuse; ignored");
+        }
         rc = serve_fuse(o, fs, &fo);
         pt_destroy(fs);
         return rc;

@@ -251,6 +251,14 @@ TEST(fsync_syncs_the_file_window_ranges)
     ASSERT_EQ(r.syncs, 2);
     ASSERT_EQ(r.sync_off[1], 2 * MIB);
     ASSERT_EQ(r.sync_len[1], 2 * MIB);
+    /* a new session (INIT) starts with an empty window */
+    {
+        struct fs_init in = {.dax = true};
+
+        ASSERT_EQ(PT.init(fs, &in), 0);
+    }
+    ASSERT_EQ(PT.fsync(fs, ctx, nf, fh, false), 0);
+    ASSERT_EQ(r.syncs, 2);
     pt_destroy(fs);
 }
 
