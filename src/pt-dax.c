@@ -98,10 +98,14 @@ static void note_map(struct pt_dax *d, uint64_t moffset, uint64_t len,
 {
     uint64_t c, first = moffset / PT_DAX_CHUNK;
     uint64_t last = (moffset + len - 1) / PT_DAX_CHUNK;
+    uint64_t end = moffset + len;
 
     pthread_mutex_lock(&d->lock);
     for (c = first; c <= last; c++) {
-        if (d->chunk[c] == 0 || d->chunk[c] == nodeid) {
+        bool whole = c * PT_DAX_CHUNK >= moffset &&
+                     (c + 1) * PT_DAX_CHUNK <= end; /* replaced all of it */
+
+        if (whole || d->chunk[c] == 0 || d->chunk[c] == nodeid) {
             d->chunk[c] = nodeid;
         } else {
             d->chunk[c] = PT_DAX_MIXED;

@@ -283,6 +283,29 @@ TEST(init_keeps_map_alignment_only_with_a_mapper)
     pt_destroy(fs);
 }
 
+/* A chunk two files share is synced for both; one replaced whole is not. */
+TEST(fsync_of_shared_and_replaced_chunks)
+{
+    struct rec r;
+    const char *dir;
+    struct pt_fs *fs = dax_fs(&r, false, &dir);
+    uint64_t nf, ng, fh;
+
+    fh = pth_create(fs, ROOT, "f", 0600, &nf);
+    pth_create(fs, ROOT, "g", 0600, &ng);
+    ASSERT_EQ(PT.setupmapping(fs, ctx, nf, 0, 0, MIB, RD, 0), 0);
+    ASSERT_EQ(PT.setupmapping(fs, ctx, ng, 0, 0, MIB, RD, MIB), 0);
+    ASSERT_EQ(PT.fsync(fs, ctx, nf, fh, false), 0);
+    ASSERT_EQ(r.syncs, 1);
+    ASSERT_EQ(r.sync_off[0], 0);
+    ASSERT_EQ(r.sync_len[0], 2 * MIB);
+    /* g takes the whole chunk: f has nothing left to sync */
+    ASSERT_EQ(PT.setupmapping(fs, ctx, ng, 0, 0, 2 * MIB, RD, 0), 0);
+    ASSERT_EQ(PT.fsync(fs, ctx, nf, fh, false), 0);
+    ASSERT_EQ(r.syncs, 1);
+    pt_destroy(fs);
+}
+
 /* FUSE_HAS_INODE_DAX offered, and FUSE_ATTR_DAX set, as the policy says. */
 TEST(per_inode_dax_policy)
 {
@@ -350,4 +373,4 @@ TEST_MAIN(T(setupmapping_by_node_id_with_the_access_asked),
           T(removemapping_checks_the_whole_batch_first),
           T(fsync_syncs_the_file_window_ranges),
           T(init_keeps_map_alignment_only_with_a_mapper),
-          T(per_inode_dax_policy))
+          T(per_inode_dax_policy), T(fsync_of_shared_and_replaced_chunks))
