@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -168,9 +169,6 @@ static void report_pending(const struct vfsd_options *o)
     if (o->modcaps) {
         vlog(VFSD_LOG_WARN, "--modcaps: capability changes are %s", nyi);
     }
-    if (o->rlimit_nofile_set) {
-        vlog(VFSD_LOG_WARN, "--rlimit-nofile: %s", nyi);
-    }
     if (o->n_uid_map || o->n_gid_map) {
         vlog(VFSD_LOG_WARN, "--uid-map/--gid-map: %s", nyi);
     }
@@ -228,14 +226,62 @@ static int listen_socket(const struct vfsd_options *o)
 }
 
 /*
+ * The passthrough filesystem keeps an fd per inode the guest knows (unless
+ * file handles are used): raise RLIMIT_NOFILE as both peer daemons do, to
+ * --rlimit-nofile or by default to min(1000000, fs.nr_open).  0 leaves the
+ * limit alone.  Only a failure to honour an explicit value is fatal.
+ */
+static int raise_nofile(const struct vfsd_options *o)
+{
+    unsigned long long want = 1000000, nr_open;
+    struct rlimit rl;
+    FILE *f;
+
+    if (o->rlimit_nofile_set) {
+        want = o->rlimit_nofile;
+    } else if ((f = fopen("/proc/sys/fs/nr_open", "re"))) {
+        if (fscanf(f, "%llu", &nr_open) == 1 && nr_open < want) {
+            want = nr_open;
+        }
+        fclose(f);
+    }
+    if (!want || getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+        return 0;
+    }
+    rl.rlim_cur = want;
+    if (rl.rlim_max < want) {
+        rl.rlim_max = want; /* needs CAP_SYS_RESOURCE */
+    }
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        vlog(VFSD_LOG_DEBUG, "RLIMIT_NOFILE %llu", want);
+        return 0;
+    }
+    if (o->rlimit_nofile_set) {
+        fatal("cannot set RLIMIT_NOFILE to %llu: %s", want, strerror(errno));
+        return -errno;
+    }
+    /* Unprivileged: take what the hard limit allows. */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    vlog(VFSD_LOG_INFO, "RLIMIT_NOFILE stays at %llu (wanted %llu)",
+         (unsigned long long)rl.rlim_cur, want);
+    return 0;
+}
+
+/*
  * Serve until the VMM goes away.  @lfd is the bound socket of
  * --socket-path (or -1); serve() borrows it.  Returns 0 on a clean end.
  */
 static int serve(const struct vfsd_options *o, int lfd)
 {
+    int rc;
+
     describe(o);
     report_pending(o);
-    return vfsd_serve(o, lfd);
+    rc = raise_nofile(o);
+    return rc < 0 ? rc : vfsd_serve(o, lfd);
 }
 
 /* --- main ---------------------------------------------------------------- */

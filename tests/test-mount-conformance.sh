@@ -41,7 +41,8 @@ line() {
 }
 
 "$vhostfsd" --mount="$work/mnt" --shared-dir="$work/share" --sandbox=none \
-    --xattr -o posix_lock,flock >"$work/vhostfsd.log" 2>&1 &
+    --xattr -o posix_lock,flock --rlimit-nofile=16384 \
+    >"$work/vhostfsd.log" 2>&1 &
 dpid=$!
 i=0
 while ! grep -q " $work/mnt fuse" /proc/mounts && [ $i -lt 100 ]; do
@@ -50,6 +51,8 @@ while ! grep -q " $work/mnt fuse" /proc/mounts && [ $i -lt 100 ]; do
 done
 grep -q " $work/mnt fuse" /proc/mounts
 line $? "vhostfsd --mount mounts the share"
+grep -Eq '^Max open files +16384 ' "/proc/$dpid/limits"
+line $? "vhostfsd set RLIMIT_NOFILE as --rlimit-nofile asked"
 
 "$conformance" run "$work/mnt" >"$work/run.out" 2>&1
 grep -E '^(not )?ok [0-9]+ - ' "$work/run.out" |

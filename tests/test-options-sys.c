@@ -540,8 +540,29 @@ TEST(daemon_help_version_capabilities)
     ASSERT_STREQ(j.type, "fs");
 }
 
+TEST(daemon_rlimit_nofile_refused)
+{
+    static struct run r;
+    unsigned long long nr_open = 0;
+    char arg[64], sockarg[600];
+    FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+
+    if (!f || fscanf(f, "%llu", &nr_open) != 1) {
+        TEST_SKIP("no /proc/sys/fs/nr_open");
+    }
+    fclose(f);
+    /* Above fs.nr_open no process may have it: a clear error, exit 1. */
+    snprintf(arg, sizeof(arg), "--rlimit-nofile=%llu", nr_open + 1);
+    snprintf(sockarg, sizeof(sockarg), "--socket-path=%s",
+             test_sock_path("rl"));
+    RUN(&r, "--shared-dir=/", sockarg, "--sandbox=none", arg);
+    ASSERT_EQ(r.status, 1);
+    ASSERT(strstr(r.err, "vhostfsd: cannot set RLIMIT_NOFILE to ") != NULL);
+}
+
 TEST_MAIN(T(help_names_every_option), T(man_page_names_every_option),
           T(json_reader_self_check), T(capabilities_are_json_for_libvirt),
           T(validate_shared_dir_and_mount_point), T(validate_socket_path),
           T(validate_fd), T(daemon_errors_are_one_line_and_exit_1),
-          T(daemon_socket_in_use), T(daemon_help_version_capabilities))
+          T(daemon_socket_in_use), T(daemon_help_version_capabilities),
+          T(daemon_rlimit_nofile_refused))
