@@ -211,7 +211,9 @@ static int set_vring_kick(void *opaque, unsigned int index, int *fd)
         return -EINVAL;
     }
     vfs_queue_pause(q);
+    pthread_mutex_lock(&q->lock); /* pool workers push meanwhile */
     vq_set_kick_fd(q->vq, *fd);
+    pthread_mutex_unlock(&q->lock);
     *fd = -1;
     q->kick_set = true;
     /* Without protocol features a ring is enabled once started. */
@@ -230,7 +232,9 @@ static int set_vring_call(void *opaque, unsigned int index, int *fd)
     }
     /* The VMM switches call fds on a running ring (irqfd): pause it. */
     vfs_queue_pause(q);
+    pthread_mutex_lock(&q->lock); /* pool workers push meanwhile */
     vq_set_call_fd(q->vq, *fd);
+    pthread_mutex_unlock(&q->lock);
     *fd = -1;
     return vfs_queue_kick_off(q);
 }
@@ -243,7 +247,9 @@ static int set_vring_err(void *opaque, unsigned int index, int *fd)
         return -EINVAL;
     }
     vfs_queue_pause(q);
+    pthread_mutex_lock(&q->lock); /* pool workers push meanwhile */
     vq_set_err_fd(q->vq, *fd);
+    pthread_mutex_unlock(&q->lock);
     *fd = -1;
     return vfs_queue_kick_off(q);
 }
@@ -411,6 +417,13 @@ int vfs_device_new(struct vfs_device **out, const struct vfs_device_opts *o,
             return rc;
         }
     }
+    if (o->thread_pool_size) {
+        rc = vfs_pool_new(&dev->pool, o->thread_pool_size, vfs_queue_serve);
+        if (rc < 0) {
+            vfs_device_free(dev);
+            return rc;
+        }
+    }
     *out = dev;
     return 0;
 }
@@ -435,6 +448,9 @@ void vfs_device_free(struct vfs_device *dev)
         stop_all(dev);
         return;
     }
+    /* Queue threads first (no new work), then the workers (drained). */
+    stop_all(dev);
+    vfs_pool_free(dev->pool);
     for (i = 0; dev->queues && i < dev->nqueues; i++) {
         vfs_queue_destroy(&dev->queues[i]);
     }

@@ -30,6 +30,8 @@ struct vfs_device_opts {
     const char *tag;                 /* config space tag (for GET_CONFIG) */
     unsigned int num_request_queues; /* 1 .. VFS_MAX_REQUEST_QUEUES */
     unsigned int max_blocked_locks;  /* SETLKW that may wait per queue */
+    unsigned int thread_pool_size;   /* workers shared by all queues; 0:
+                                        each queue's thread serves inline */
     /*
      * DAX: the backend request dialect and the cache window's size (a
      * multiple of 2 MiB).  With the upstream dialect the device offers

@@ -52,7 +52,12 @@ struct vfs_queue {
     struct vfs_slot *slots; /* nslots, allocated at first start */
     unsigned int nslots;
     struct vfs_slot *free;
+    pthread_cond_t slot_freed; /* with lock: a slot went back to free */
     uint64_t epoch; /* bumped at each vq_stop(): late completions drop */
+
+    /* Protected by the pool's lock: a worker serves this queue. */
+    struct vfs_queue *next_work;
+    bool in_pool;
 
     /* Control thread only. */
     pthread_t thread;
@@ -69,6 +74,7 @@ struct vfs_device {
     struct gmem *gm;
     unsigned int nqueues;
     struct vfs_queue *queues; /* nqueues */
+    struct vfs_pool *pool;    /* --thread-pool-size workers, or NULL */
 
     /* Control thread only. */
     bool owned;
@@ -81,7 +87,18 @@ struct vfs_device {
     struct vhu_breq *breq;
 };
 
+/* vfs-pool.c: workers that serve a queue beside its thread. */
+struct vfs_pool;
+int vfs_pool_new(struct vfs_pool **out, unsigned int nthreads,
+                 void (*run)(struct vfs_queue *q));
+/* Ask an idle worker to serve @q too; false when none is idle. */
+bool vfs_pool_try_submit(struct vfs_pool *p, struct vfs_queue *q);
+/* Run what is queued, stop and join the workers, free.  NULL: no-op. */
+void vfs_pool_free(struct vfs_pool *p);
+
 /* vfs-queue.c */
+/* Serve @q's ring until it is empty (the queue thread, or a worker). */
+void vfs_queue_serve(struct vfs_queue *q);
 int vfs_queue_init(struct vfs_queue *q, struct vfs_device *dev,
                    unsigned int index);
 void vfs_queue_destroy(struct vfs_queue *q);

@@ -10,7 +10,9 @@
  * between the two and never reads guest memory itself.
  *
  * Per request: no allocation, no copy.  The slot (element, iovec array)
- * was allocated when the queue first started.
+ * was allocated when the queue first started.  With a worker pool
+ * (vfs-pool.c) a chain may be served on a worker; replies are then pushed
+ * from there, under the queue's lock like everything that touches the vq.
  */
 #include <errno.h>
 #include <poll.h>
@@ -22,10 +24,36 @@
 #include "log.h"
 #include "vfs-int.h"
 
+/* Under q->lock. */
 static void slot_put(struct vfs_queue *q, struct vfs_slot *s)
 {
     s->next_free = q->free;
     q->free = s;
+    pthread_cond_signal(&q->slot_freed);
+}
+
+/*
+ * Give @s's chain back to the driver with @len bytes written (under
+ * q->lock).  A chain popped before the ring was stopped or reset is only
+ * released: nobody waits for it on the new ring.
+ */
+static void slot_push(struct vfs_queue *q, struct vfs_slot *s, uint32_t len)
+{
+    if (s->epoch == q->epoch && vq_is_started(q->vq)) {
+        vq_push(q->vq, &s->elem, len);
+    } else {
+        vq_elem_release(&s->elem);
+    }
+    slot_put(q, s);
+}
+
+/* Publish what was pushed and notify the driver (under q->lock). */
+static void publish(struct vfs_queue *q)
+{
+    if (vq_is_started(q->vq)) {
+        vq_flush(q->vq);
+        vq_notify(q->vq);
+    }
 }
 
 /* fsrv_req.complete: a request left pending (SETLKW) has its reply. */
@@ -35,68 +63,76 @@ static void slot_complete(struct fsrv_req *req, size_t reply_len)
     struct vfs_queue *q = s->q;
 
     pthread_mutex_lock(&q->lock);
-    if (s->epoch == q->epoch && vq_is_started(q->vq)) {
-        vq_push(q->vq, &s->elem, (uint32_t)reply_len);
-        vq_flush(q->vq);
-        vq_notify(q->vq);
-    } else {
-        /* The ring was stopped or reset meanwhile: nobody waits for it. */
-        vq_elem_release(&s->elem);
-    }
-    slot_put(q, s);
+    slot_push(q, s, (uint32_t)reply_len);
+    publish(q);
     pthread_mutex_unlock(&q->lock);
 }
 
-/* Serve every available chain; returns when the ring is empty or broken. */
-static void serve(struct vfs_queue *q)
+/*
+ * Take a free slot and pop the next chain into it (under q->lock).
+ * Returns the slot, or NULL when the ring is empty, broken or stopped.
+ * *@more says whether further chains wait.
+ */
+static struct vfs_slot *pop_slot(struct vfs_queue *q, bool *more)
+{
+    struct vfs_slot *s;
+
+    pthread_mutex_lock(&q->lock);
+    /*
+     * All slots out: other threads serving this queue give theirs back
+     * when their request is answered (the server bounds SETLKW waits
+     * below nslots).
+     */
+    while (!q->free) {
+        pthread_cond_wait(&q->slot_freed, &q->lock);
+    }
+    s = q->free;
+    s->elem.iov = s->iov;
+    s->elem.iov_max = VFS_IOV_PER_REQ;
+    if (!vq_is_started(q->vq) || vq_pop(q->vq, &s->elem) <= 0) {
+        pthread_mutex_unlock(&q->lock);
+        return NULL;
+    }
+    q->free = s->next_free;
+    s->epoch = q->epoch;
+    *more = q->dev->pool && vq_avail_pending(q->vq);
+    pthread_mutex_unlock(&q->lock);
+
+    /* Device-readable iovecs are the request, writable the reply. */
+    s->req.in = s->iov;
+    s->req.in_cnt = (int)s->elem.out_num;
+    s->req.out = s->iov + s->elem.out_num;
+    s->req.out_cnt = (int)s->elem.in_num;
+    s->req.complete = slot_complete;
+    s->req.opaque = s;
+    return s;
+}
+
+void vfs_queue_serve(struct vfs_queue *q)
 {
     struct fsrv *srv = q->dev->srv;
+    struct vfs_slot *s;
+    bool more = false;
 
-    for (;;) {
-        struct vfs_slot *s;
+    while ((s = pop_slot(q, &more))) {
         ssize_t n;
-        int rc;
 
-        pthread_mutex_lock(&q->lock);
-        s = q->free;
-        if (!s) {
-            /* nslots > the server's SETLKW bound: cannot happen. */
-            pthread_mutex_unlock(&q->lock);
-            vhostfs_log(VHOSTFS_LOG_ERR, "queue %u: no free request slot",
-                        q->index);
-            break;
+        /* More waiting: an idle worker, if any, serves beside us. */
+        if (more) {
+            vfs_pool_try_submit(q->dev->pool, q);
         }
-        s->elem.iov = s->iov;
-        s->elem.iov_max = VFS_IOV_PER_REQ;
-        rc = vq_pop(q->vq, &s->elem);
-        if (rc <= 0) {
-            pthread_mutex_unlock(&q->lock);
-            break;
-        }
-        q->free = s->next_free;
-        s->epoch = q->epoch;
-        pthread_mutex_unlock(&q->lock);
-
-        /* Device-readable iovecs are the request, writable the reply. */
-        s->req.in = s->iov;
-        s->req.in_cnt = (int)s->elem.out_num;
-        s->req.out = s->iov + s->elem.out_num;
-        s->req.out_cnt = (int)s->elem.in_num;
-        s->req.complete = slot_complete;
-        s->req.opaque = s;
         n = fsrv_handle(srv, &s->req);
         if (n == -EINPROGRESS) {
             continue; /* the slot is the request's until it completes */
         }
         pthread_mutex_lock(&q->lock);
         /* n < 0: not even an error reply fitted; return the chain empty. */
-        vq_push(q->vq, &s->elem, n > 0 ? (uint32_t)n : 0);
-        slot_put(q, s);
+        slot_push(q, s, n > 0 ? (uint32_t)n : 0);
         pthread_mutex_unlock(&q->lock);
     }
+    /* Replies are published together once the ring is empty. */
     pthread_mutex_lock(&q->lock);
-    vq_flush(q->vq);
-    vq_notify(q->vq);
+    publish(q);
     pthread_mutex_unlock(&q->lock);
 }
 
@@ -115,7 +151,7 @@ static void *queue_main(void *arg)
         pthread_mutex_lock(&q->lock);
         vq_disable_notify(q->vq);
         pthread_mutex_unlock(&q->lock);
-        serve(q);
+        vfs_queue_serve(q);
 
         pthread_mutex_lock(&q->lock);
         if (vq_is_broken(q->vq)) {
@@ -161,12 +197,15 @@ int vfs_queue_init(struct vfs_queue *q, struct vfs_device *dev,
         return rc;
     }
     pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->slot_freed, NULL);
     return 0;
 }
 
 static int alloc_slots(struct vfs_queue *q)
 {
-    unsigned int i, n = q->dev->opts.max_blocked_locks + 1;
+    /* One inline, one per worker, one per SETLKW that may wait. */
+    unsigned int i,
+        n = q->dev->opts.max_blocked_locks + 1 + q->dev->opts.thread_pool_size;
 
     if (q->slots) {
         return 0;
@@ -247,6 +286,7 @@ void vfs_queue_destroy(struct vfs_queue *q)
     vq_free(q->vq);
     q->vq = NULL;
     close(q->stop_fd);
+    pthread_cond_destroy(&q->slot_freed);
     pthread_mutex_destroy(&q->lock);
     free(q->slots);
 }

@@ -178,12 +178,6 @@ static void report_pending(const struct vfsd_options *o)
     if (o->migration_given) {
         vlog(VFSD_LOG_WARN, "--migration-*: migration is %s", nyi);
     }
-    if (o->thread_pool_size) {
-        vlog(VFSD_LOG_WARN,
-             "--thread-pool-size=%u: the worker pool is %s; each queue's "
-             "thread handles its requests",
-             o->thread_pool_size, nyi);
-    }
     if (o->daemonize) {
         vlog(VFSD_LOG_WARN, "--daemonize: %s; staying in the foreground", nyi);
     }
