@@ -119,6 +119,31 @@ static int create_excl(struct pt_fs *fs, const struct fs_ctx *ctx, int pfd,
     return fd;
 }
 
+/*
+ * A file just made (CREATE, TMPFILE) on @fd: its entry, counted as one
+ * lookup, and an open handle for it.  @fd is consumed on every path.
+ */
+static int add_new_file(struct pt_fs *fs, int fd, struct fuse_entry_out *entry,
+                        struct fuse_open_out *out)
+{
+    uint64_t fh;
+    int rc;
+
+    rc = pt_entry_of_fd(fs, fd, entry);
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    rc = pt_file_add(fs, fd, entry->nodeid, false, &fh);
+    if (rc < 0) {
+        pt_inode_forget(fs, entry->nodeid, 1);
+        return rc;
+    }
+    out->fh = fh;
+    out->open_flags = pt_open_out_flags(fs, false);
+    return 0;
+}
+
 int pt_op_create(void *fsp, const struct fs_ctx *ctx, uint64_t parent,
                  const char *name, mode_t mode, uint32_t flags,
                  uint32_t open_flags, struct fuse_entry_out *entry,
@@ -126,7 +151,6 @@ int pt_op_create(void *fsp, const struct fs_ctx *ctx, uint64_t parent,
 {
     struct pt_fs *fs = fsp;
     struct pt_inode *dir, *node;
-    uint64_t fh;
     int pfd, fd, rc;
 
     rc = pt_check_writable(fs);
@@ -159,18 +183,7 @@ int pt_op_create(void *fsp, const struct fs_ctx *ctx, uint64_t parent,
         rc = fd;
         goto out;
     }
-    rc = pt_entry_of_fd(fs, fd, entry);
-    if (rc < 0) {
-        close(fd);
-        goto out;
-    }
-    rc = pt_file_add(fs, fd, entry->nodeid, false, &fh);
-    if (rc < 0) {
-        pt_inode_forget(fs, entry->nodeid, 1);
-        goto out;
-    }
-    out->fh = fh;
-    out->open_flags = pt_open_out_flags(fs, false);
+    rc = add_new_file(fs, fd, entry, out);
 out:
     pt_dir_put(fs, dir, pfd);
     return rc;
@@ -183,7 +196,6 @@ int pt_op_tmpfile(void *fsp, const struct fs_ctx *ctx, uint64_t parent,
     struct pt_fs *fs = fsp;
     struct pt_inode *dir;
     struct pt_creds cr;
-    uint64_t fh;
     int pfd, fd, rc, oflags;
 
     (void)open_flags;
@@ -211,18 +223,7 @@ int pt_op_tmpfile(void *fsp, const struct fs_ctx *ctx, uint64_t parent,
         rc = fd;
         goto out;
     }
-    rc = pt_entry_of_fd(fs, fd, entry);
-    if (rc < 0) {
-        close(fd);
-        goto out;
-    }
-    rc = pt_file_add(fs, fd, entry->nodeid, false, &fh);
-    if (rc < 0) {
-        pt_inode_forget(fs, entry->nodeid, 1);
-        goto out;
-    }
-    out->fh = fh;
-    out->open_flags = pt_open_out_flags(fs, false);
+    rc = add_new_file(fs, fd, entry, out);
 out:
     pt_dir_put(fs, dir, pfd);
     return rc;
