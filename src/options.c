@@ -37,6 +37,7 @@ enum opt_id {
     OPT_SOCKET_GROUP,
     OPT_MOUNT,
     OPT_NUM_QUEUES,
+    OPT_POLL_US,
     OPT_THREAD_POOL_SIZE,
     OPT_CACHE,
     OPT_ALLOW_MMAP,
@@ -105,6 +106,7 @@ static const struct option long_options[] = {
     {"mount", ARG, NULL, OPT_MOUNT},
     {"num-request-queues", ARG, NULL, OPT_NUM_QUEUES},
     {"thread-pool-size", ARG, NULL, OPT_THREAD_POOL_SIZE},
+    {"poll-us", ARG, NULL, OPT_POLL_US},
     {"cache", ARG, NULL, OPT_CACHE},
     {"allow-mmap", NOARG, NULL, OPT_ALLOW_MMAP},
     {"xattr", NOARG, NULL, OPT_XATTR},
@@ -291,6 +293,9 @@ static int apply_opt(struct ctx *c, int id, const char *name, const char *value)
     case OPT_THREAD_POOL_SIZE:
         return vfsd_parse_unsigned(&c->e, name, value, 0, VFSD_MAX_THREADS,
                                    &o->thread_pool_size);
+    case OPT_POLL_US:
+        return vfsd_parse_unsigned(&c->e, name, value, 0, VFSD_MAX_POLL_US,
+                                   &o->poll_us);
     case OPT_MAX_IDLE:
         return vfsd_parse_unsigned(&c->e, name, value, 0, VFSD_MAX_THREADS,
                                    &o->max_idle_threads);

@@ -142,10 +142,11 @@ struct vfsd_xlate {
     uint32_t count;
 };
 
-#define VFSD_MAX_IDMAPS     32   /* entries of each id map list */
-#define VFSD_TAG_MAX        36   /* virtio-fs config: char tag[36] */
-#define VFSD_MAX_QUEUES     64   /* --num-request-queues */
-#define VFSD_MAX_THREADS    4096 /* --thread-pool-size, max_idle_threads */
+#define VFSD_MAX_IDMAPS     32      /* entries of each id map list */
+#define VFSD_TAG_MAX        36      /* virtio-fs config: char tag[36] */
+#define VFSD_MAX_QUEUES     64      /* --num-request-queues */
+#define VFSD_MAX_THREADS    4096    /* --thread-pool-size, max_idle_threads */
+#define VFSD_MAX_POLL_US    1000000 /* --poll-us */
 #define VFSD_DAX_ALIGN      (2ull << 20) /* the guest maps 2 MiB ranges */
 #define VFSD_DAX_WINDOW_DFL (2ull << 30) /* 2 GiB when --dax is on */
 #define VFSD_DAX_WINDOW_MAX (1ull << 40)
@@ -172,6 +173,7 @@ struct vfsd_options {
 
     /* Threads. */
     unsigned int thread_pool_size; /* --thread-pool-size (0: no pool) */
+    unsigned int poll_us;          /* --poll-us (0: sleep at once) */
     unsigned int max_idle_threads; /* -o max_idle_threads= (10) */
 
     /* File system behaviour (resolved: defaults applied, see options.c). */

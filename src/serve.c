@@ -139,6 +139,7 @@ static int serve_vhost_user(const struct vfsd_options *o, int lfd,
         .num_request_queues = o->num_request_queues,
         .max_blocked_locks = MAX_BLOCKED_LOCKS,
         .thread_pool_size = o->thread_pool_size,
+        .poll_us = o->poll_us,
         .dax = o->dax != VFSD_DAX_OFF,
         .dax_dialect = o->dax == VFSD_DAX_FS_CACHE ? VHU_DIALECT_FS_CACHE
                                                    : VHU_DIALECT_UPSTREAM,

@@ -32,6 +32,7 @@ struct vfs_device_opts {
     unsigned int max_blocked_locks;  /* SETLKW that may wait per queue */
     unsigned int thread_pool_size;   /* workers shared by all queues; 0:
                                         each queue's thread serves inline */
+    unsigned int poll_us; /* poll the ring this long before sleeping */
     /*
      * DAX: the backend request dialect and the cache window's size (a
      * multiple of 2 MiB).  With the upstream dialect the device offers

@@ -73,6 +73,7 @@ TEST(defaults)
     ASSERT_EQ(o.fd, VFSD_NO_FD);
     ASSERT_EQ(o.num_request_queues, 1);
     ASSERT_EQ(o.thread_pool_size, 0);
+    ASSERT_EQ(o.poll_us, 0);
     ASSERT_EQ(o.max_idle_threads, 10);
     ASSERT_EQ(o.cache, VFSD_CACHE_AUTO);
     ASSERT(o.timeout == 1.0 && !o.timeout_set);
@@ -102,23 +103,23 @@ TEST(rust_style_every_option)
 {
     struct vfsd_options o;
 
-    ASSERT_EQ(PARSE(&o, "--shared-dir", "/srv/share", "--tag=myfs",
-                    "--readonly", "--socket-path=/run/vfs.sock",
-                    "--socket-group=root", "--num-request-queues=4",
-                    "--thread-pool-size", "16", "--cache=metadata",
-                    "--allow-mmap", "--xattr", "--xattrmap=:map::user.vfs.:",
-                    "--posix-acl", "--security-label", "--killpriv-v2",
-                    "--writeback", "--allow-direct-io", "--no-readdirplus",
-                    "--no-announce-submounts", "--preserve-noatime",
-                    "--inode-file-handles=mandatory", "--dax=shmem",
-                    "--dax-window=4G", "--sandbox=chroot", "--seccomp=log",
-                    "--modcaps=+sys_admin:-chown", "--rlimit-nofile=4096",
-                    "--log-level=trace", "--syslog", "--daemonize",
-                    "--uid-map=:0:100000:65536:", "--gid-map=:0:200000:10:",
-                    "--gid-map=:10:300:1:", "--migration-mode=find-paths",
-                    "--migration-on-error=guest-error",
-                    "--migration-verify-handles", "--migration-confirm-paths"),
-              0);
+    ASSERT_EQ(
+        PARSE(&o, "--shared-dir", "/srv/share", "--tag=myfs", "--readonly",
+              "--socket-path=/run/vfs.sock", "--socket-group=root",
+              "--num-request-queues=4", "--thread-pool-size", "16",
+              "--cache=metadata", "--allow-mmap", "--xattr",
+              "--xattrmap=:map::user.vfs.:", "--posix-acl", "--security-label",
+              "--killpriv-v2", "--writeback", "--allow-direct-io",
+              "--no-readdirplus", "--no-announce-submounts",
+              "--preserve-noatime", "--inode-file-handles=mandatory",
+              "--dax=shmem", "--dax-window=4G", "--sandbox=chroot",
+              "--seccomp=log", "--modcaps=+sys_admin:-chown",
+              "--rlimit-nofile=4096", "--poll-us=50", "--log-level=trace",
+              "--syslog", "--daemonize", "--uid-map=:0:100000:65536:",
+              "--gid-map=:0:200000:10:", "--gid-map=:10:300:1:",
+              "--migration-mode=find-paths", "--migration-on-error=guest-error",
+              "--migration-verify-handles", "--migration-confirm-paths"),
+        0);
     ASSERT_STREQ(o.shared_dir, "/srv/share");
     ASSERT_STREQ(o.tag, "myfs");
     ASSERT(o.readonly);
@@ -127,6 +128,7 @@ TEST(rust_style_every_option)
     ASSERT_EQ(o.socket_gid, 0);
     ASSERT_EQ(o.num_request_queues, 4);
     ASSERT_EQ(o.thread_pool_size, 16);
+    ASSERT_EQ(o.poll_us, 50);
     ASSERT_EQ(o.cache, VFSD_CACHE_METADATA);
     ASSERT(o.timeout == 86400.0);
     ASSERT(o.allow_mmap && o.xattr && o.posix_acl && o.security_label);
