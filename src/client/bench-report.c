@@ -58,7 +58,14 @@ static const struct bench_result *median(const struct bench *b, unsigned e,
 
 static bool has_backend(unsigned int wl)
 {
-    return wl != BW_PREAD && wl != BW_DAX;
+    return wl != BW_PREAD;
+}
+
+/* @a / @b of two results' ops/s, 0 when either is missing. */
+static double ratio_of(const struct bench_result *a,
+                       const struct bench_result *b)
+{
+    return a && b && ops_s(b) > 0 ? ops_s(a) / ops_s(b) : 0;
 }
 
 /* --- JSON ---------------------------------------------------------------- */
@@ -112,6 +119,40 @@ static void json_result(const char *key, const struct bench_result *r)
            (unsigned long long)r->rss_kib, (unsigned long long)r->anon_kib);
 }
 
+/* dax-read: per backend the two results and the ratios to the same
+ * backend's non-DAX reads, or why it was not measured. */
+static void json_dax(const struct bench *b, const struct bench_be *be,
+                     unsigned int nbe)
+{
+    static const char *const key[2] = {"a", "b"};
+    unsigned int e;
+
+    printf("    \"%s\": {\n", bench_wl_name[BW_DAX]);
+    for (e = 0; e < nbe; e++) {
+        const struct bench_result *r4 = median(b, e, BW_DAX);
+        const struct bench_result *r1 = median(b, e, BW_DAX_1M);
+
+        printf("      \"%s\": {", key[e]);
+        if (!r4 || !r1) {
+            printf("\"skipped\": ");
+            json_str(be[e].dax_why ? be[e].dax_why : "not run");
+            printf("}%s\n", e + 1 < nbe ? "," : "");
+            continue;
+        }
+        printf("\n  ");
+        json_result("4k", r4);
+        printf(",\n  ");
+        json_result("1m", r1);
+        printf(",\n        ");
+        json_num("ratio_to_randread_4k_qd1",
+                 ratio_of(r4, median(b, e, BW_RANDREAD_QD1)), false);
+        json_num("ratio_to_seqread_1m", ratio_of(r1, median(b, e, BW_SEQREAD)),
+                 true);
+        printf("}%s\n", e + 1 < nbe ? "," : "");
+    }
+    printf("    }");
+}
+
 static void report_json(const struct bench *b, const struct bench_be *be,
                         unsigned int nbe, int argc, char **argv)
 {
@@ -143,11 +184,15 @@ static void report_json(const struct bench *b, const struct bench_be *be,
     for (wl = 0; wl < BW_COUNT; wl++) {
         const struct bench_result *r[2] = {NULL, NULL};
 
+        if (wl == BW_DAX_1M) {
+            continue;
+        }
         if (wl == BW_DAX) {
-            printf("%s    \"%s\": {\"measured\": false, \"why\": \"no DAX "
-                   "yet\"}",
-                   first ? "" : ",\n", bench_wl_name[wl]);
-            first = false;
+            if (b->o.want[wl]) {
+                printf("%s", first ? "" : ",\n");
+                json_dax(b, be, nbe);
+                first = false;
+            }
             continue;
         }
         if (!b->o.want[wl] || !median(b, 0, wl)) {
@@ -215,6 +260,35 @@ static void ratio_cell(double a, double b)
     }
 }
 
+static void text_dax(const struct bench *b, const struct bench_be *be,
+                     unsigned int nbe)
+{
+    unsigned int e;
+
+    for (e = 0; e < nbe; e++) {
+        const struct bench_result *r4 = median(b, e, BW_DAX);
+        const struct bench_result *r1 = median(b, e, BW_DAX_1M);
+        const struct bench_result *n4 = median(b, e, BW_RANDREAD_QD1);
+        const struct bench_result *n1 = median(b, e, BW_SEQREAD);
+
+        if (!r4 || !r1) {
+            printf("%s: not measured: %s (%s)\n", bench_wl_name[BW_DAX],
+                   be[e].dax_why ? be[e].dax_why : "not run", be[e].name);
+            continue;
+        }
+        text_row("dax-read-4k", be[e].name, r4);
+        text_row("dax-read-1m", be[e].name, r1);
+        if (n4) {
+            printf("# dax-read-4k, %s: %.2fx randread-4k-qd1\n", be[e].name,
+                   ratio_of(r4, n4));
+        }
+        if (n1) {
+            printf("# dax-read-1m, %s: %.2fx seqread-1m\n", be[e].name,
+                   ratio_of(r1, n1));
+        }
+    }
+}
+
 static void report_text(const struct bench *b, const struct bench_be *be,
                         unsigned int nbe)
 {
@@ -237,8 +311,13 @@ static void report_text(const struct bench *b, const struct bench_be *be,
     for (wl = 0; wl < BW_COUNT; wl++) {
         const struct bench_result *r[2] = {NULL, NULL};
 
+        if (wl == BW_DAX_1M) {
+            continue;
+        }
         if (wl == BW_DAX) {
-            printf("%-18s not measured: no DAX yet\n", bench_wl_name[wl]);
+            if (b->o.want[wl]) {
+                text_dax(b, be, nbe);
+            }
             continue;
         }
         if (!b->o.want[wl] || !median(b, 0, wl)) {

@@ -151,7 +151,8 @@ int bench_session(struct bench *b, struct bench_be *be)
         .max_readahead = 128 << 10,
         .flags = FUSE_ASYNC_READ | FUSE_ATOMIC_O_TRUNC | FUSE_BIG_WRITES |
                  FUSE_DONT_MASK | FUSE_ASYNC_DIO | FUSE_PARALLEL_DIROPS |
-                 FUSE_MAX_PAGES | FUSE_INIT_EXT,
+                 FUSE_MAX_PAGES | FUSE_MAP_ALIGNMENT | FUSE_INIT_EXT,
+        .flags2 = (uint32_t)(FUSE_HAS_INODE_DAX >> 32),
     };
     struct fuse_init_out out;
     int len;
@@ -171,6 +172,10 @@ int bench_session(struct bench *b, struct bench_be *be)
         return -1;
     }
     be->max_write = out.max_write;
+    /* Linux refuses an alignment above its 2 MiB ranges. */
+    be->map_alignment_ok = len >= (int)sizeof(out) &&
+                           (out.flags & FUSE_MAP_ALIGNMENT) &&
+                           out.map_alignment <= 21;
     be->sub_node = bench_lookup(be, FUSE_ROOT_ID, b->sub);
     if (!be->sub_node) {
         return -1;
@@ -190,6 +195,7 @@ int bench_session(struct bench *b, struct bench_be *be)
 void bench_session_end(struct bench *b, struct bench_be *be)
 {
     (void)b;
+    bench_dax_end(be);
     if (be->v->gone) {
         return;
     }
@@ -604,6 +610,8 @@ int bench_run(struct bench *b, struct bench_be *be, enum bench_wl wl,
         return bench_loop_qd1(b, be, name, bench_op_readdir, true, false, res);
     case BW_PREAD:
         return bench_run_pread(b, res);
+    case BW_DAX:
+        return bench_run_dax(b, be, res);
     default:
         return 0;
     }

@@ -45,6 +45,7 @@ const char *const bench_wl_name[BW_COUNT] = {
     [BW_READDIR] = "readdir",
     [BW_PREAD] = "pread-1m",
     [BW_DAX] = "dax-read",
+    [BW_DAX_1M] = "dax-read-1m",
 };
 
 /* --- /proc -----------------------------------------------------------------
@@ -240,7 +241,7 @@ static int parse_workloads(struct bench_opts *o, const char *list)
                 break;
             }
         }
-        if (i == BW_COUNT || i == BW_DAX) {
+        if (i == BW_COUNT || i == BW_DAX_1M) {
             return bench_usage("--workloads: unknown workload '%s'", tok);
         }
         o->want[i] = true;
@@ -275,7 +276,7 @@ static int parse_opts(struct bench_opts *o, int argc, char **argv)
         .progress_tty = isatty(STDERR_FILENO),
     };
     for (i = 0; i < BW_COUNT; i++) {
-        o->want[i] = i != BW_DAX;
+        o->want[i] = true;
     }
     optind = 0;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -343,6 +344,7 @@ static int parse_opts(struct bench_opts *o, int argc, char **argv)
         o->want[BW_CREATE] = true;
     }
     o->want[BW_STAT] = o->want[BW_UNLINK] = o->want[BW_CREATE];
+    o->want[BW_DAX_1M] = o->want[BW_DAX];
     if (!o->rounds) {
         o->rounds = o->compare ? 3 : 1;
     }
@@ -383,7 +385,7 @@ static int run_all(struct bench *b, struct bench_be *be, unsigned int nbe)
 
     for (wl = 0; wl < BW_COUNT; wl++) {
         if (!b->o.want[wl] || wl == BW_STAT || wl == BW_UNLINK ||
-            wl == BW_DAX) {
+            wl == BW_DAX_1M) {
             continue;
         }
         for (r = 0; r < b->o.rounds; r++) {
@@ -393,7 +395,10 @@ static int run_all(struct bench *b, struct bench_be *be, unsigned int nbe)
                 snprintf(b->progress, sizeof(b->progress), "round %u/%u %s",
                          r + 1, b->o.rounds,
                          wl == BW_PREAD ? "client" : be[e].name);
-                memset(res, 0, sizeof(*res) * (wl == BW_CREATE ? 3 : 1));
+                memset(res, 0,
+                       sizeof(*res) * (wl == BW_CREATE ? 3
+                                       : wl == BW_DAX  ? 2
+                                                       : 1));
                 b->rng = 0x9e3779b97f4a7c15ull + r * 7919u + wl;
                 if (bench_run(b, wl == BW_PREAD ? NULL : &be[e],
                               (enum bench_wl)wl, res) < 0) {

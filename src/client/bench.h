@@ -28,8 +28,9 @@ enum bench_wl {
     BW_STAT,
     BW_UNLINK,
     BW_READDIR,
-    BW_PREAD, /* the client's own pread loop: no backend */
-    BW_DAX,   /* not measured: no DAX yet */
+    BW_PREAD,  /* the client's own pread loop: no backend */
+    BW_DAX,    /* dax-read: 4 KiB random copies from the DAX window */
+    BW_DAX_1M, /* and 1 MiB sequential ones (run with BW_DAX) */
     BW_COUNT,
 };
 
@@ -79,6 +80,9 @@ struct bench_be {
     uint64_t wdata_node, wdata_fh; /* write file */
     uint64_t meta_node;            /* metadata directory */
     uint64_t big_node;             /* directory of many entries */
+    bool map_alignment_ok;         /* INIT gave FUSE_MAP_ALIGNMENT <= 2 MiB */
+    struct bench_dax *dax;         /* bench-dax.c's window; it frees it */
+    const char *dax_why;           /* dax-read not measured: why (static) */
 };
 
 /* The run: options, host paths, buffers and a random state. */
@@ -224,6 +228,20 @@ int bench_op_readdir(struct bench *b, struct bench_be *be, uint64_t i,
 
 /** bench_run_pread() - the client's pread loop over the read file. */
 int bench_run_pread(struct bench *b, struct bench_result *res);
+
+/* --- bench-dax.c --- */
+
+/**
+ * bench_run_dax() - dax-read: @res[0] the 4 KiB random copies, @res[1]
+ * the 1 MiB sequential ones.  The first call sets up the window and maps
+ * the read file; without DAX it sets be->dax_why, measures nothing and
+ * returns 0.  Returns 0 or -1 after printing why.
+ */
+int bench_run_dax(struct bench *b, struct bench_be *be,
+                  struct bench_result *res);
+
+/** bench_dax_end() - unmap and free what bench_run_dax() set up. */
+void bench_dax_end(struct bench_be *be);
 
 /** vfc_cmd_bench() - the bench command (main.c's table). */
 int vfc_cmd_bench(struct vfc_vmm *v, int argc, char **argv);
