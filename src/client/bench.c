@@ -180,6 +180,7 @@ static int bench_usage(const char *fmt, const char *arg)
           "                         randwrite-4k-qd1 randwrite-4k-qd16\n"
           "                         create stat unlink (run together)\n"
           "                         readdir pread-1m\n"
+          "                         dax-read (with a DAX backend)\n"
           "  [--rounds N]           rounds, median reported (3 with "
           "--compare)\n"
           "  [--json]               results and ratios as JSON on stdout\n",
