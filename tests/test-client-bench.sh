@@ -11,19 +11,11 @@
 # Environment: VHOSTFS_VIRTIOFSD (default /usr/lib/qemu/virtiofsd),
 # top_builddir (set by make check).
 set -u
+. "$(dirname "$0")/tap.sh"
 builddir=${top_builddir:-.}
 client=$builddir/src/vhostfs-client
 daemon=$builddir/src/vhostfsd
 virtiofsd=${VHOSTFS_VIRTIOFSD:-/usr/lib/qemu/virtiofsd}
-
-skip_all() {
-    echo "1..0 # SKIP $*"
-    exit 0
-}
-
-diag() { # FILE: print FILE as TAP diagnostics
-    sed 's/^/# /' "$1"
-}
 
 [ "$(id -u)" -eq 0 ] || skip_all "the daemons need root"
 [ -x "$client" ] || skip_all "no $client (build it first)"
@@ -37,15 +29,6 @@ mkdir -p "$work/share"
 
 echo "1..7"
 n=0
-
-ok() { # status, description
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-    fi
-}
 
 # Every workload key the JSON must have, with the backends it names.
 check_json() { # FILE BACKEND-KEYS

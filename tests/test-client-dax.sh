@@ -9,14 +9,10 @@
 # Needs root (the daemon's sandbox); skips without it.
 # Environment: top_builddir (set by make check).
 set -u
+. "$(dirname "$0")/tap.sh"
 builddir=${top_builddir:-.}
 client=$builddir/src/vhostfs-client
 daemon=$builddir/src/vhostfsd
-
-skip_all() {
-    echo "1..0 # SKIP $*"
-    exit 0
-}
 
 [ "$(id -u)" -eq 0 ] || skip_all "vhostfsd's sandbox needs root"
 [ -x "$client" ] || skip_all "no $client (build it first)"
@@ -28,15 +24,6 @@ trap 'exit 1' INT TERM
 
 echo "1..5"
 n=0
-
-ok() { # status, description
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-    fi
-}
 
 # dax NAME RING PROTOCOL DAEMON-OPTIONS CLIENT-ARGS: one TAP line; the
 # client's output as diagnostics on failure, its summary otherwise.

@@ -10,14 +10,10 @@
 #
 # Environment: top_builddir (set by make check).
 set -u
+. "$(dirname "$0")/tap.sh"
 builddir=${top_builddir:-.}
 client=$builddir/src/vhostfs-client
 daemon=$builddir/src/vhostfsd
-
-skip_all() {
-    echo "1..0 # SKIP $*"
-    exit 0
-}
 
 [ -x "$client" ] || skip_all "no $client (build it first)"
 [ -x "$daemon" ] || skip_all "no $daemon (build it first)"
@@ -31,14 +27,6 @@ trap 'rm -rf "$work"' EXIT
 trap 'exit 1' INT TERM
 
 n=0
-ok() { # status, description
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-    fi
-}
 
 # run NAME RING EXTRA-OPTIONS: the client's cases as TAP lines, then the
 # daemon's end.  Its stderr goes to a log this script reads.

@@ -11,17 +11,9 @@
 # Environment: VHOSTFS_VIRTIOFSD (default /usr/lib/qemu/virtiofsd),
 # top_builddir (set by make check).
 set -u
+. "$(dirname "$0")/tap.sh"
 virtiofsd=${VHOSTFS_VIRTIOFSD:-/usr/lib/qemu/virtiofsd}
 client=${top_builddir:-.}/src/vhostfs-client
-
-skip_all() {
-    echo "1..0 # SKIP $*"
-    exit 0
-}
-
-diag() { # FILE: print FILE as TAP diagnostics
-    sed 's/^/# /' "$1"
-}
 
 [ "$(id -u)" -eq 0 ] || skip_all "virtiofsd needs root"
 [ -x "$virtiofsd" ] ||
@@ -72,15 +64,6 @@ fi
 echo "1..6"
 echo "# virtiofsd: $virtiofsd -o sandbox=$sandbox"
 n=0
-
-ok() { # status, description
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-    fi
-}
 
 # run_check NAME RING EXTRA-OPTIONS: vhostfs-client check on a fresh
 # directory; output in $work/NAME.out, status in $rc.

@@ -6,14 +6,10 @@
 #
 # Needs root and /dev/fuse; skips without them.
 set -u
+. "$(dirname "$0")/tap.sh"
 build=${top_builddir:-$(pwd)}
 vhostfsd=$build/src/vhostfsd
 conformance=$build/tests/fs-conformance
-
-skip_all() {
-    echo "1..0 # SKIP $*"
-    exit 0
-}
 
 [ "$(id -u)" -eq 0 ] || skip_all "mounting needs root"
 [ -c /dev/fuse ] || skip_all "no /dev/fuse"
@@ -31,14 +27,6 @@ trap 'exit 1' INT TERM
 
 mkdir "$work/share" "$work/mnt"
 n=0
-line() {
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-    fi
-}
 
 "$vhostfsd" --mount="$work/mnt" --shared-dir="$work/share" --sandbox=none \
     --xattr -o posix_lock,flock --rlimit-nofile=16384 \
@@ -50,28 +38,28 @@ while ! grep -q " $work/mnt fuse" /proc/mounts && [ $i -lt 100 ]; do
     i=$((i + 1))
 done
 grep -q " $work/mnt fuse" /proc/mounts
-line $? "vhostfsd --mount mounts the share"
+ok $? "vhostfsd --mount mounts the share"
 grep -Eq '^Max open files +16384 ' "/proc/$dpid/limits"
-line $? "vhostfsd set RLIMIT_NOFILE as --rlimit-nofile asked"
+ok $? "vhostfsd set RLIMIT_NOFILE as --rlimit-nofile asked"
 
 "$conformance" run "$work/mnt" >"$work/run.out" 2>&1
 grep -E '^(not )?ok [0-9]+ - ' "$work/run.out" |
     sed 's/^\(not \)\{0,1\}ok [0-9]* - /\1 /' >"$work/cases"
 while IFS= read -r c; do
     case "$c" in
-    "not "*) line 1 "mount: ${c#not  }" ;;
-    *) line 0 "mount: ${c# }" ;;
+    "not "*) ok 1 "mount: ${c#not  }" ;;
+    *) ok 0 "mount: ${c# }" ;;
     esac
 done <"$work/cases"
 "$conformance" verify "$work/share" >"$work/verify.out" 2>&1
-line $? "the shared directory holds what was written through the mount"
+ok $? "the shared directory holds what was written through the mount"
 
 kill -TERM "$dpid"
 wait "$dpid"
-line $? "vhostfsd exits 0 on SIGTERM"
+ok $? "vhostfsd exits 0 on SIGTERM"
 dpid=
 ! grep -q " $work/mnt fuse" /proc/mounts
-line $? "the mount is gone"
+ok $? "the mount is gone"
 if grep -q '^not ok' "$work/run.out" "$work/verify.out"; then
     sed 's/^/# /' "$work/run.out" "$work/verify.out" "$work/vhostfsd.log"
 fi

@@ -10,18 +10,10 @@
 # Environment: VHOSTFS_VM_VIRTIOFSD (default /usr/lib/qemu/virtiofsd),
 # top_builddir (to find vm-guest; set by make check), and boot.sh's.
 set -u
+. "$(dirname "$0")/../tap.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 virtiofsd=${VHOSTFS_VM_VIRTIOFSD:-/usr/lib/qemu/virtiofsd}
 qemu=${VHOSTFS_VM_QEMU:-qemu-system-x86_64}
-
-skip_all() {
-    echo "1..0 # SKIP $*"
-    exit 0
-}
-
-diag() { # FILE: print FILE as TAP diagnostics
-    sed 's/^/# /' "$1"
-}
 
 [ "$(id -u)" -eq 0 ] || skip_all "virtiofsd needs root"
 [ -x "$virtiofsd" ] ||
@@ -111,15 +103,6 @@ echo "1..10"
 echo "# kernel: $(cat "$work/kernel")"
 echo "# virtiofsd: $virtiofsd -o sandbox=$sandbox"
 n=0
-
-ok() { # condition-status, description
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-    fi
-}
 
 skip5() { # ring, reason
     for what in "guest ran its command" "ring layout" "guest read" \

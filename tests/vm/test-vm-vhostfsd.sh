@@ -10,16 +10,12 @@
 # one on the first run); skips without them.  Environment: top_builddir
 # (set by make check), and boot.sh's.
 set -u
+. "$(dirname "$0")/../tap.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 build=${top_builddir:-$(pwd)}
 vhostfsd=$build/src/vhostfsd
 conformance=$build/tests/fs-conformance
 qemu=${VHOSTFS_VM_QEMU:-qemu-system-x86_64}
-
-skip_all() {
-    echo "1..0 # SKIP $*"
-    exit 0
-}
 
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (guest files owned by uid 0)"
 command -v "$qemu" >/dev/null 2>&1 ||
@@ -40,14 +36,6 @@ trap 'exit 1' INT TERM
     skip_all "no guest kernel: $(tail -n 1 "$work/get-kernel.err")"
 
 n=0
-line() { # status description: one TAP line
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-    fi
-}
 
 run_ring() { # RING [boot.sh options]
     ring=$1
@@ -76,27 +64,27 @@ run_ring() { # RING [boot.sh options]
         i=$((i + 1))
     done
     kill -0 "$dpid" 2>/dev/null
-    line $((1 - $?)) "$ring ring: vhostfsd exits when the VMM disconnects"
+    ok $((1 - $?)) "$ring ring: vhostfsd exits when the VMM disconnects"
     kill "$dpid" 2>/dev/null
     wait "$dpid" 2>/dev/null
     dpid=
 
     grep -q "^VHOSTFS-VM-RING: $ring" "$work/$ring.console"
-    line $? "$ring ring: the guest uses the $ring layout"
+    ok $? "$ring ring: the guest uses the $ring layout"
     # The guest's own TAP lines, renumbered and prefixed.
     tr -d '\r' <"$work/$ring.out" | grep -E '^(not )?ok [0-9]+ - ' |
         sed 's/^\(not \)\{0,1\}ok [0-9]* - /\1 /' >"$work/$ring.cases"
     cases=$(wc -l <"$work/$ring.cases")
     [ "$cases" -gt 0 ]
-    line $? "$ring ring: fs-conformance ran in the guest ($cases cases)"
+    ok $? "$ring ring: fs-conformance ran in the guest ($cases cases)"
     while IFS= read -r c; do
         case "$c" in
-        "not "*) line 1 "$ring ring: guest: ${c#not  }" ;;
-        *) line 0 "$ring ring: guest: ${c# }" ;;
+        "not "*) ok 1 "$ring ring: guest: ${c#not  }" ;;
+        *) ok 0 "$ring ring: guest: ${c# }" ;;
         esac
     done <"$work/$ring.cases"
     "$conformance" verify "$share" >"$work/$ring.verify" 2>&1
-    line $? "$ring ring: the host sees what the guest wrote"
+    ok $? "$ring ring: the host sees what the guest wrote"
     if [ "$status" -ne 0 ] || grep -q '^not ok' "$work/$ring.verify"; then
         echo "# boot.sh exit $status; its stderr, the guest's output,"
         echo "# vhostfsd's log and the host check:"
