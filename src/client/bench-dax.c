@@ -16,12 +16,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/fuse.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -34,39 +31,10 @@
 
 struct bench_dax {
     struct vfc_dax_window w;
-    struct vhu_frontend_handler *h;
-    pthread_t thread;
-    bool thread_up;
-    int stop_fd;
+    struct vfc_dax_channel ch;
     uint64_t span;     /* bytes mapped at window offset 0 */
     uint64_t readable; /* of them, inside the file */
 };
-
-static void *serve_channel(void *arg)
-{
-    struct bench_dax *d = arg;
-    struct pollfd p[2] = {
-        {.fd = vhu_frontend_handler_fd(d->h), .events = POLLIN},
-        {.fd = d->stop_fd, .events = POLLIN},
-    };
-    int rc;
-
-    for (;;) {
-        if (poll(p, 2, -1) < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return NULL;
-        }
-        if (p[1].revents) {
-            return NULL;
-        }
-        rc = vhu_frontend_handler_handle_one(d->h);
-        if (rc < 0 && vhu_err_kind(rc) != VHU_E_SOCKET_RETRY) {
-            return NULL;
-        }
-    }
-}
 
 /* The window's size, or 0 with be->dax_why set when there is no DAX. */
 static uint64_t window_size(struct bench_be *be)
@@ -95,19 +63,7 @@ static uint64_t window_size(struct bench_be *be)
 
 static void dax_free(struct bench_dax *d)
 {
-    uint64_t one = 1;
-
-    if (d->thread_up &&
-        write(d->stop_fd, &one, sizeof(one)) == (ssize_t)sizeof(one)) {
-        pthread_join(d->thread, NULL);
-    } else if (d->thread_up) {
-        pthread_cancel(d->thread);
-        pthread_join(d->thread, NULL);
-    }
-    if (d->stop_fd >= 0) {
-        close(d->stop_fd);
-    }
-    vhu_frontend_handler_free(d->h);
+    vfc_dax_channel_stop(&d->ch);
     vfc_dax_window_fini(&d->w);
     free(d);
 }
@@ -116,14 +72,15 @@ static void dax_free(struct bench_dax *d)
 static int dax_setup(struct bench *b, struct bench_be *be, uint64_t size)
 {
     struct bench_dax *d = calloc(1, sizeof(*d));
+    const char *step;
     char buf[128];
     uint64_t off;
-    int peer = -1, rc;
+    int rc;
 
     if (!d) {
         return -1;
     }
-    d->stop_fd = -1;
+    d->ch.stop_fd = -1;
     d->readable =
         b->o.file_size < BENCH_DAX_SPAN ? b->o.file_size : BENCH_DAX_SPAN;
     d->span = (d->readable + DAX_RANGE - 1) / DAX_RANGE * DAX_RANGE;
@@ -137,26 +94,19 @@ static int dax_setup(struct bench *b, struct bench_be *be, uint64_t size)
         free(d);
         return -1;
     }
-    rc = vhu_frontend_handler_new(&d->h, be->v->opts->dax_protocol,
-                                  &vfc_dax_ops, &d->w, &peer);
-    if (rc >= 0) {
-        rc = vhu_fe_set_backend_req_fd(be->v->fe, peer);
-        close(peer);
-    }
-    if (rc < 0) {
+    rc = vfc_dax_channel_start(&d->ch, be->v->fe, be->v->opts->dax_protocol,
+                               &d->w, &step);
+    if (rc < 0 && strcmp(step, "thread") != 0) {
         fprintf(stderr, "vhostfs-client: bench: %s: DAX channel: %s\n",
                 be->name, vhu_strerror(rc, buf, sizeof(buf)));
         dax_free(d);
         return -1;
     }
-    d->stop_fd = eventfd(0, EFD_CLOEXEC);
-    if (d->stop_fd < 0 ||
-        pthread_create(&d->thread, NULL, serve_channel, d) != 0) {
+    if (rc < 0) {
         fprintf(stderr, "vhostfs-client: bench: cannot start a thread\n");
         dax_free(d);
         return -1;
     }
-    d->thread_up = true;
     be->dax = d;
     for (off = 0; off < d->span; off += DAX_RANGE) {
         struct fuse_setupmapping_in in = {

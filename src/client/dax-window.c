@@ -11,13 +11,16 @@
  * backend cannot place a mapping anywhere else in this process.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "dax.h"
+#include "vhu-error.h"
 
 /* fs-cache dialect entry flags (doc/PROTOCOL.md). */
 #define FS_FLAG_READ  0x1ull
@@ -266,3 +269,85 @@ const struct vhu_frontend_req_ops vfc_dax_ops = {
     .shmem_map = shmem_map,
     .shmem_unmap = shmem_unmap,
 };
+
+static void *serve_channel(void *arg)
+{
+    struct vfc_dax_channel *c = arg;
+    struct pollfd p[2] = {
+        {.fd = vhu_frontend_handler_fd(c->h), .events = POLLIN},
+        {.fd = c->stop_fd, .events = POLLIN},
+    };
+    int rc;
+
+    for (;;) {
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            c->err = -errno;
+            return NULL;
+        }
+        if (p[1].revents) {
+            return NULL;
+        }
+        rc = vhu_frontend_handler_handle_one(c->h);
+        if (rc < 0 && vhu_err_kind(rc) != VHU_E_SOCKET_RETRY) {
+            c->err = rc;
+            return NULL;
+        }
+    }
+}
+
+int vfc_dax_channel_start(struct vfc_dax_channel *c, struct vhu_frontend *fe,
+                          enum vhu_backend_dialect dialect,
+                          struct vfc_dax_window *w, const char **step)
+{
+    int peer = -1, rc;
+
+    c->h = NULL;
+    c->thread_up = false;
+    c->err = 0;
+    c->stop_fd = -1;
+    *step = "handler";
+    rc = vhu_frontend_handler_new(&c->h, dialect, &vfc_dax_ops, w, &peer);
+    if (rc < 0) {
+        return rc;
+    }
+    *step = "SET_BACKEND_REQ_FD";
+    rc = vhu_fe_set_backend_req_fd(fe, peer);
+    close(peer);
+    if (rc < 0) {
+        return rc;
+    }
+    *step = "thread";
+    c->stop_fd = eventfd(0, EFD_CLOEXEC);
+    if (c->stop_fd < 0) {
+        return -errno;
+    }
+    rc = pthread_create(&c->thread, NULL, serve_channel, c);
+    if (rc) {
+        return -rc;
+    }
+    c->thread_up = true;
+    return 0;
+}
+
+void vfc_dax_channel_stop(struct vfc_dax_channel *c)
+{
+    uint64_t one = 1;
+
+    if (c->thread_up) {
+        if (write(c->stop_fd, &one, sizeof(one)) != sizeof(one)) {
+            /* cannot happen with a fresh eventfd; join would hang */
+            pthread_cancel(c->thread);
+        }
+        pthread_join(c->thread, NULL);
+        c->thread_up = false;
+    }
+    if (c->stop_fd >= 0) {
+        close(c->stop_fd);
+        c->stop_fd = -1;
+    }
+    vhu_frontend_handler_free(c->h);
+    c->h = NULL;
+}

@@ -19,13 +19,10 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/fuse.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "dax.h"
@@ -41,11 +38,7 @@
 struct dax_run {
     struct vfc_vmm *v;
     struct vfc_dax_window w;
-    struct vhu_frontend_handler *h;
-    pthread_t thread;
-    bool thread_up;
-    int stop_fd;
-    int chan_err; /* the channel broke (handler thread) */
+    struct vfc_dax_channel ch;
     char path[4096];
     int hfd; /* the test file, host side */
     uint8_t *data;
@@ -71,34 +64,6 @@ fail(struct dax_run *d, const char *what, const char *fmt, ...)
     vprintf(fmt, ap);
     va_end(ap);
     putchar('\n');
-}
-
-static void *serve_channel(void *arg)
-{
-    struct dax_run *d = arg;
-    struct pollfd p[2] = {
-        {.fd = vhu_frontend_handler_fd(d->h), .events = POLLIN},
-        {.fd = d->stop_fd, .events = POLLIN},
-    };
-    int rc;
-
-    for (;;) {
-        if (poll(p, 2, -1) < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            d->chan_err = -errno;
-            return NULL;
-        }
-        if (p[1].revents) {
-            return NULL;
-        }
-        rc = vhu_frontend_handler_handle_one(d->h);
-        if (rc < 0 && vhu_err_kind(rc) != VHU_E_SOCKET_RETRY) {
-            d->chan_err = rc;
-            return NULL;
-        }
-    }
 }
 
 /* One FUSE request; the reply's error (0 or -errno), INT32_MIN if none. */
@@ -432,9 +397,9 @@ static void still_up(struct dax_run *d)
 
     rc = call(d, FUSE_GETATTR, FUSE_ROOT_ID, &in, sizeof(in), NULL, 0,
               sizeof(struct fuse_attr_out), NULL);
-    if (rc != 0 || d->chan_err) {
+    if (rc != 0 || d->ch.err) {
         fail(d, "backend still up", "GETATTR error %d, channel %d", rc,
-             d->chan_err);
+             (int)d->ch.err);
     } else {
         ok(d, "backend and channel still up");
     }
@@ -523,8 +488,9 @@ static int window_size(struct dax_run *d, uint64_t *size)
 
 static int setup(struct dax_run *d, uint64_t size)
 {
+    const char *step;
     char buf[128];
-    int peer = -1, rc;
+    int rc;
 
     rc = vfc_dax_window_init(&d->w, size);
     if (rc < 0) {
@@ -534,43 +500,24 @@ static int setup(struct dax_run *d, uint64_t size)
     printf("# window: %" PRIu64 " MiB, %s protocol\n", size >> 20,
            d->v->opts->dax_protocol == VHU_DIALECT_UPSTREAM ? "shmem"
                                                             : "fs-cache");
-    rc = vhu_frontend_handler_new(&d->h, d->v->opts->dax_protocol, &vfc_dax_ops,
-                                  &d->w, &peer);
+    rc = vfc_dax_channel_start(&d->ch, d->v->fe, d->v->opts->dax_protocol,
+                               &d->w, &step);
     if (rc < 0) {
-        fail(d, "setup", "handler: %s", vhu_strerror(rc, buf, sizeof(buf)));
+        if (!strcmp(step, "SET_BACKEND_REQ_FD")) {
+            fail(d, step, "%s", vhu_strerror(rc, buf, sizeof(buf)));
+        } else if (!strcmp(step, "handler")) {
+            fail(d, "setup", "handler: %s", vhu_strerror(rc, buf, sizeof(buf)));
+        } else {
+            fail(d, "setup", "cannot start the channel thread");
+        }
         return -1;
     }
-    rc = vhu_fe_set_backend_req_fd(d->v->fe, peer);
-    close(peer);
-    if (rc < 0) {
-        fail(d, "SET_BACKEND_REQ_FD", "%s", vhu_strerror(rc, buf, sizeof(buf)));
-        return -1;
-    }
-    d->stop_fd = eventfd(0, EFD_CLOEXEC);
-    if (d->stop_fd < 0 ||
-        pthread_create(&d->thread, NULL, serve_channel, d) != 0) {
-        fail(d, "setup", "cannot start the channel thread");
-        return -1;
-    }
-    d->thread_up = true;
     return 0;
 }
 
 static void teardown(struct dax_run *d)
 {
-    uint64_t one = 1;
-
-    if (d->thread_up) {
-        if (write(d->stop_fd, &one, sizeof(one)) != sizeof(one)) {
-            /* cannot happen with a fresh eventfd; join would hang */
-            pthread_cancel(d->thread);
-        }
-        pthread_join(d->thread, NULL);
-    }
-    if (d->stop_fd >= 0) {
-        close(d->stop_fd);
-    }
-    vhu_frontend_handler_free(d->h);
+    vfc_dax_channel_stop(&d->ch);
     vfc_dax_window_fini(&d->w);
     if (d->hfd >= 0) {
         close(d->hfd);
@@ -589,7 +536,7 @@ int vfc_cmd_dax(struct vfc_vmm *v, int argc, char **argv)
         return 1;
     }
     d->v = v;
-    d->hfd = d->stop_fd = -1;
+    d->hfd = d->ch.stop_fd = -1;
     if (parse_args(argc, argv, &size) == 0 && window_size(d, &size) == 0 &&
         setup(d, size) == 0 && do_init(d) == 0 &&
         make_file(d, v->opts->dir) == 0) {

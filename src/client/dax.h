@@ -8,10 +8,13 @@
 #ifndef VHOSTFS_CLIENT_DAX_H
 #define VHOSTFS_CLIENT_DAX_H
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vhu-frontend-handler.h"
+#include "vhu-frontend.h"
 
 /*
  * The window: @size bytes at @base, PROT_NONE where nothing is mapped.
@@ -42,5 +45,32 @@ void vfc_dax_window_fini(struct vfc_dax_window *w);
  * is not served.  Fds are not kept (the mapping holds the file).
  */
 extern const struct vhu_frontend_req_ops vfc_dax_ops;
+
+/*
+ * The backend request channel over a window: a frontend handler with
+ * vfc_dax_ops, handed to the backend with SET_BACKEND_REQ_FD and served
+ * by a thread of its own, so requests that wait for a reply can make the
+ * backend send map requests meanwhile.
+ */
+struct vfc_dax_channel {
+    struct vhu_frontend_handler *h;
+    pthread_t thread;
+    bool thread_up;
+    int stop_fd;
+    atomic_int err; /* why the thread stopped serving, 0 while it serves */
+};
+
+/**
+ * vfc_dax_channel_start() - make the channel for @w in @dialect, give it
+ * to the backend behind @fe and start serving it.  Returns 0, or an error
+ * code with *@step naming what failed ("handler", "SET_BACKEND_REQ_FD" or
+ * "thread"); vfc_dax_channel_stop() cleans up either way.
+ */
+int vfc_dax_channel_start(struct vfc_dax_channel *c, struct vhu_frontend *fe,
+                          enum vhu_backend_dialect dialect,
+                          struct vfc_dax_window *w, const char **step);
+
+/** vfc_dax_channel_stop() - stop the thread, free the handler. */
+void vfc_dax_channel_stop(struct vfc_dax_channel *c);
 
 #endif /* VHOSTFS_CLIENT_DAX_H */
