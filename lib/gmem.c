@@ -570,3 +570,28 @@ int gmem_gpa_to_iov(const struct gmem_table *t, uint64_t gpa, uint64_t len,
     }
     return (int)n;
 }
+
+bool gmem_overlaps(const struct gmem_table *t, uint64_t gpa, uint64_t len)
+{
+    uint64_t last;
+
+    if (len == 0) {
+        return false;
+    }
+    if (__builtin_add_overflow(gpa, len - 1, &last)) {
+        return true;
+    }
+    for (unsigned int i = 0; i < t->n; i++) {
+        const struct gmem_treg *r = &t->regs[i];
+
+        /* Sorted by gpa: no later region starts at or before last. */
+        if (r->gpa > last) {
+            break;
+        }
+        /* r starts inside the range, or the range starts inside r. */
+        if (r->gpa >= gpa || gpa - r->gpa < r->size) {
+            return true;
+        }
+    }
+    return false;
+}

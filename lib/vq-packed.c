@@ -186,6 +186,7 @@ static void pk_elem_init(struct vq_elem *elem)
     elem->in_num = 0;
     elem->out_bytes = 0;
     elem->in_bytes = 0;
+    elem->unmapped = 0;
     elem->flags = 0;
 }
 

@@ -391,6 +391,7 @@ int vq_pop(struct vq *vq, struct vq_elem *elem)
     }
     elem->out_num = elem->in_num = 0;
     elem->out_bytes = elem->in_bytes = 0;
+    elem->unmapped = 0;
     elem->mem = NULL;
     rc = vq->ops->pop(vq, elem);
     if (rc == 1) {
@@ -493,6 +494,18 @@ int vq_map_desc(struct vq *vq, struct vq_elem *elem, uint64_t addr,
     }
     n = gmem_gpa_to_iov(vq->mem, addr, len, elem->iov + used,
                         elem->iov_max - used);
+    if (n == -EFAULT && elem->gpa && !gmem_overlaps(vq->mem, addr, len)) {
+        if (used == elem->iov_max) {
+            n = -ENOBUFS;
+        } else {
+            /* Outside guest memory (vq.h): the VMM's to reach. */
+            elem->iov[used].iov_base = NULL;
+            elem->iov[used].iov_len = len;
+            elem->gpa[used] = addr;
+            elem->unmapped++;
+            n = 1;
+        }
+    }
     if (n == -ENOBUFS) {
         return vq_mark_broken(vq, "chain needs more than %u iovecs",
                               elem->iov_max);

@@ -50,7 +50,11 @@
  *          (0 for the other ops).  The kernel has already applied it to
  *          the mode unless FUSE_DONT_MASK was negotiated; only then must
  *          the fs apply it.
+ * @win:    READ and WRITE only: NULL, or how to reach the pieces of the
+ *          buffer the daemon cannot map (struct fs_window_io).
  */
+struct fs_window_io;
+
 struct fs_ctx {
     uint64_t unique;
     uint64_t nodeid;
@@ -58,6 +62,29 @@ struct fs_ctx {
     gid_t gid;
     pid_t pid;
     mode_t umask;
+    const struct fs_window_io *win;
+};
+
+/**
+ * struct fs_window_io - how READ and WRITE reach guest memory the daemon
+ * cannot map: a guest with a DAX window may read a file into (or write it
+ * from) a buffer that is itself in the window, which the VMM keeps to
+ * itself.  fs_ctx.win is NULL unless the iovecs given to read/write have
+ * such pieces: those have iov_base NULL, and @gpa (parallel to the
+ * iovecs) holds their guest-physical addresses.  The fs moves their bytes
+ * with @io, which asks the VMM to do it (FS_IO), and does the others
+ * itself as usual.
+ * @gpa:    parallel to the op's iovecs; set where iov_base is NULL.
+ * @io:     move @len bytes between @fd at @fd_off and guest-physical @gpa:
+ *          into guest memory (@to_file false: a READ) or from it into the
+ *          file.  Returns the bytes moved (short at end of file) or -errno.
+ * @opaque: for @io.
+ */
+struct fs_window_io {
+    const uint64_t *gpa;
+    ssize_t (*io)(void *opaque, int fd, uint64_t fd_off, uint64_t gpa,
+                  uint64_t len, bool to_file);
+    void *opaque;
 };
 
 /**
@@ -197,16 +224,17 @@ struct fs_ops {
      * READ straight into the reply: @iov (@iovcnt entries, at most
      * IOV_MAX) is guest memory, its total the size asked for (already
      * capped at max_write and at the room in the reply).  preadv() into
-     * it; return the bytes read (short at end of file).
+     * it (ctx->win: see struct fs_window_io); return the bytes read
+     * (short at end of file).
      */
     ssize_t (*read)(void *fs, const struct fs_ctx *ctx, uint64_t ino,
                     uint64_t fh, uint64_t offset, const struct iovec *iov,
                     int iovcnt);
     /*
      * WRITE straight from the request: @iov is the payload in guest
-     * memory (total = fuse_write_in.size).  pwritev() from it; return
-     * the bytes written.  @write_flags: FUSE_WRITE_KILL_SUIDGID,
-     * FUSE_WRITE_CACHE, FUSE_WRITE_LOCKOWNER.
+     * memory (total = fuse_write_in.size).  pwritev() from it (ctx->win:
+     * see struct fs_window_io); return the bytes written.  @write_flags:
+     * FUSE_WRITE_KILL_SUIDGID, FUSE_WRITE_CACHE, FUSE_WRITE_LOCKOWNER.
      */
     ssize_t (*write)(void *fs, const struct fs_ctx *ctx, uint64_t ino,
                      uint64_t fh, uint64_t offset, const struct iovec *iov,

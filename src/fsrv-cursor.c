@@ -9,6 +9,7 @@
  * left, and the caller decodes only from the copies.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@
 int fsrv_cursor_init(struct fsrv_cursor *c, const struct iovec *iov, int cnt)
 {
     size_t total = 0;
+    bool blocked = false;
 
     memset(c, 0, sizeof(*c));
     if (cnt < 0 || (cnt > 0 && !iov)) {
@@ -25,6 +27,11 @@ int fsrv_cursor_init(struct fsrv_cursor *c, const struct iovec *iov, int cnt)
     for (int i = 0; i < cnt; i++) {
         if (__builtin_add_overflow(total, iov[i].iov_len, &total)) {
             return -EINVAL;
+        }
+        /* Copies may go up to the first unreachable iovec. */
+        blocked |= !iov[i].iov_base && iov[i].iov_len;
+        if (!blocked) {
+            c->reach = total;
         }
     }
     c->iov = iov;
@@ -39,6 +46,9 @@ int fsrv_cursor_limit(struct fsrv_cursor *c, size_t len)
         return -EINVAL;
     }
     c->left = len;
+    if (c->reach > len) {
+        c->reach = len;
+    }
     return 0;
 }
 
@@ -50,6 +60,7 @@ static void advance(struct fsrv_cursor *c, size_t len, char *copy_to,
                     const char *copy_from)
 {
     c->left -= len;
+    c->reach = c->reach > len ? c->reach - len : 0;
     c->done += len;
     while (len > 0) {
         const struct iovec *v = &c->iov[c->idx];
@@ -94,13 +105,16 @@ int fsrv_cursor_read(struct fsrv_cursor *c, void *dst, size_t len)
     if (len > c->left) {
         return -EINVAL;
     }
+    if (len > c->reach) {
+        return -EFAULT;
+    }
     advance(c, len, dst, NULL);
     return 0;
 }
 
 size_t fsrv_cursor_read_upto(struct fsrv_cursor *c, void *dst, size_t len)
 {
-    size_t n = len < c->left ? len : c->left;
+    size_t n = len < c->reach ? len : c->reach;
 
     advance(c, n, dst, NULL);
     memset((char *)dst + n, 0, len - n);
@@ -120,14 +134,14 @@ int fsrv_cursor_read_str(struct fsrv_cursor *c, char *buf, size_t size)
      * caller decodes, so a guest changing the bytes meanwhile changes
      * nothing we checked.
      */
-    while (probe.left > 0) {
+    while (probe.reach > 0) {
         const struct iovec *v = &probe.iov[probe.idx];
         size_t n = v->iov_len - probe.off;
         const char *p = (const char *)v->iov_base + probe.off;
         const char *nul;
 
-        if (n > probe.left) {
-            n = probe.left;
+        if (n > probe.reach) {
+            n = probe.reach;
         }
         if (n > size - len) {
             n = size - len;
@@ -154,6 +168,9 @@ int fsrv_cursor_write(struct fsrv_cursor *c, const void *src, size_t len)
     if (len > c->left) {
         return -ENOSPC;
     }
+    if (len > c->reach) {
+        return -EFAULT;
+    }
     advance(c, len, NULL, src);
     return 0;
 }
@@ -161,15 +178,26 @@ int fsrv_cursor_write(struct fsrv_cursor *c, const void *src, size_t len)
 int fsrv_cursor_view(const struct fsrv_cursor *c, size_t len, struct iovec *out,
                      int max)
 {
+    int unreachable;
+
+    return fsrv_cursor_view_gpa(c, len, out, NULL, max, &unreachable);
+}
+
+int fsrv_cursor_view_gpa(const struct fsrv_cursor *c, size_t len,
+                         struct iovec *out, uint64_t *gpa_out, int max,
+                         int *unreachable)
+{
     int n = 0;
     int idx = c->idx;
     size_t off = c->off;
 
+    *unreachable = 0;
     if (len > c->left) {
         return -EINVAL;
     }
     while (len > 0) {
-        size_t piece = c->iov[idx].iov_len - off;
+        const struct iovec *v = &c->iov[idx];
+        size_t piece = v->iov_len - off;
 
         if (piece > len) {
             piece = len;
@@ -178,7 +206,15 @@ int fsrv_cursor_view(const struct fsrv_cursor *c, size_t len, struct iovec *out,
             if (n == max) {
                 return -E2BIG;
             }
-            out[n].iov_base = (char *)c->iov[idx].iov_base + off;
+            if (v->iov_base) {
+                out[n].iov_base = (char *)v->iov_base + off;
+            } else {
+                out[n].iov_base = NULL;
+                if (gpa_out && c->gpa) {
+                    gpa_out[n] = c->gpa[idx] + off;
+                }
+                (*unreachable)++;
+            }
             out[n].iov_len = piece;
             n++;
             len -= piece;
@@ -191,7 +227,7 @@ int fsrv_cursor_view(const struct fsrv_cursor *c, size_t len, struct iovec *out,
 
 void *fsrv_cursor_contig(const struct fsrv_cursor *c, size_t len)
 {
-    if (len > c->left || c->idx >= c->cnt) {
+    if (len > c->reach || c->idx >= c->cnt) {
         return NULL;
     }
     if (c->iov[c->idx].iov_len - c->off < len) {

@@ -352,10 +352,44 @@ int fsrv__do_tmpfile(struct fsrv_call *c)
     return create_common(c, true);
 }
 
+/*
+ * View the next @len bytes of @cur as iovecs for a READ or WRITE, and
+ * the context to pass with them: c->ctx, plus (when some lie beyond the
+ * daemon's reach, struct fsrv_req) @win with their guest-physical
+ * addresses in @gpa.  Returns the iovec count, -EINVAL or -EFAULT (such
+ * pieces and no way to reach them).
+ */
+static int data_view(struct fsrv_call *c, struct fsrv_cursor *cur, size_t len,
+                     struct iovec *iov, uint64_t *gpa, struct fs_ctx *ctx,
+                     struct fs_window_io *win)
+{
+    int cnt, unreachable;
+
+    *ctx = c->ctx;
+
+    cnt = fsrv_cursor_view_gpa(cur, len, iov, gpa, FSRV_MAX_IOV, &unreachable);
+    if (cnt < 0) {
+        return -EINVAL;
+    }
+    if (unreachable) {
+        if (!cur->gpa || !c->req->window_io) {
+            return -EFAULT;
+        }
+        win->gpa = gpa;
+        win->io = c->req->window_io;
+        win->opaque = c->req->opaque;
+        ctx->win = win;
+    }
+    return cnt;
+}
+
 int fsrv__do_read(struct fsrv_call *c)
 {
     struct fuse_read_in in;
     struct iovec iov[FSRV_MAX_IOV];
+    uint64_t gpa[FSRV_MAX_IOV];
+    struct fs_window_io win;
+    struct fs_ctx ctx;
     size_t size;
     ssize_t n;
     int cnt;
@@ -370,14 +404,14 @@ int fsrv__do_read(struct fsrv_call *c)
     if (size > fsrv_cursor_left(&c->out)) {
         size = fsrv_cursor_left(&c->out);
     }
-    cnt = fsrv_cursor_view(&c->out, size, iov, FSRV_MAX_IOV);
+    cnt = data_view(c, &c->out, size, iov, gpa, &ctx, &win);
     if (cnt < 0) {
-        return -EINVAL;
+        return cnt;
     }
     if (cnt == 0) {
         return 0;
     }
-    n = OPS(c)->read(FS(c), &c->ctx, c->hdr.nodeid, in.fh, in.offset, iov, cnt);
+    n = OPS(c)->read(FS(c), &ctx, c->hdr.nodeid, in.fh, in.offset, iov, cnt);
     if (n < 0) {
         return (int)n;
     }
@@ -393,6 +427,9 @@ int fsrv__do_write(struct fsrv_call *c)
     struct fuse_write_in in;
     struct fuse_write_out out;
     struct iovec iov[FSRV_MAX_IOV];
+    uint64_t gpa[FSRV_MAX_IOV];
+    struct fs_window_io win;
+    struct fs_ctx ctx;
     ssize_t n;
     int cnt;
 
@@ -402,12 +439,12 @@ int fsrv__do_write(struct fsrv_call *c)
         return -EINVAL;
     }
     memset(&out, 0, sizeof(out));
-    cnt = fsrv_cursor_view(&c->in, in.size, iov, FSRV_MAX_IOV);
+    cnt = data_view(c, &c->in, in.size, iov, gpa, &ctx, &win);
     if (cnt < 0) {
-        return -EINVAL;
+        return cnt;
     }
     if (cnt > 0) {
-        n = OPS(c)->write(FS(c), &c->ctx, c->hdr.nodeid, in.fh, in.offset, iov,
+        n = OPS(c)->write(FS(c), &ctx, c->hdr.nodeid, in.fh, in.offset, iov,
                           cnt, in.write_flags);
         if (n < 0) {
             return (int)n;

@@ -531,13 +531,16 @@ ssize_t fsrv_handle(struct fsrv *srv, struct fsrv_req *req)
         fsrv_cursor_init(&c.out, req->out, req->out_cnt) < 0) {
         return -EINVAL;
     }
+    c.in.gpa = req->in_gpa;
+    c.out.gpa = req->out_gpa;
     if (fsrv_cursor_read(&c.in, &c.hdr, sizeof(c.hdr)) < 0) {
         return -EINVAL; /* no unique to answer to */
     }
     /* Those without a reply may come with no writable part at all. */
     quiet = c.hdr.opcode == FUSE_FORGET || c.hdr.opcode == FUSE_BATCH_FORGET ||
             c.hdr.opcode == FUSE_INTERRUPT || c.hdr.opcode == FUSE_NOTIFY_REPLY;
-    room = fsrv_cursor_skip(&c.out, sizeof(struct fuse_out_header)) == 0;
+    room = fsrv_cursor_reach(&c.out) >= sizeof(struct fuse_out_header) &&
+           fsrv_cursor_skip(&c.out, sizeof(struct fuse_out_header)) == 0;
     if (!room && !quiet) {
         return -ENOSPC;
     }
@@ -571,8 +574,16 @@ ssize_t fsrv_handle(struct fsrv *srv, struct fsrv_req *req)
         rc = -EIO;
         goto out;
     }
-    if (fsrv_cursor_left(&c.in) < d->in_size ||
-        fsrv_cursor_left(&c.out) < d->out_size) {
+    /*
+     * Only READ and WRITE data may lie where the daemon cannot reach
+     * (struct fsrv_req): for the rest the chain ends there.
+     */
+    if (c.hdr.opcode != FUSE_READ && c.hdr.opcode != FUSE_WRITE) {
+        fsrv_cursor_limit(&c.in, fsrv_cursor_reach(&c.in));
+        fsrv_cursor_limit(&c.out, fsrv_cursor_reach(&c.out));
+    }
+    if (fsrv_cursor_reach(&c.in) < d->in_size ||
+        fsrv_cursor_reach(&c.out) < d->out_size) {
         rc = -EINVAL;
         goto out;
     }

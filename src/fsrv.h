@@ -82,12 +82,25 @@ struct fsrv_opts {
  *            points to alive until then; @in may go as soon as
  *            fsrv_handle() returns.
  * @opaque:   the transport's, untouched by the server.
+ * @in_gpa, @out_gpa: NULL, or (when some iovecs have a NULL base: guest
+ *            memory the daemon cannot map, vq.h) the guest-physical
+ *            address of each such iovec, parallel to @in / @out.  Only
+ *            READ and WRITE data may lie there, moved through
+ *            @window_io; other requests see the chain end at the first
+ *            such iovec.
+ * @window_io: NULL, or how READ and WRITE move such data (struct
+ *            fs_window_io.io, called with @opaque); without it such a
+ *            READ or WRITE is answered EFAULT.
  */
 struct fsrv_req {
     const struct iovec *in;
     int in_cnt;
     const struct iovec *out;
     int out_cnt;
+    const uint64_t *in_gpa;
+    const uint64_t *out_gpa;
+    ssize_t (*window_io)(void *opaque, int fd, uint64_t fd_off, uint64_t gpa,
+                         uint64_t len, bool to_file);
     void (*complete)(struct fsrv_req *req, size_t reply_len);
     void *opaque;
 };

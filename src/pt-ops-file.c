@@ -229,6 +229,53 @@ out:
     return rc;
 }
 
+/*
+ * READ or WRITE with a buffer partly beyond the daemon's reach (struct
+ * fs_window_io): runs of reachable iovecs go through preadv()/pwritev(),
+ * each unreachable one through win->io (the VMM), in order, until all is
+ * moved or a piece comes up short.  Returns the bytes moved, or -errno
+ * when nothing was.
+ */
+static ssize_t rw_window(int fd, const struct iovec *iov, int iovcnt,
+                         uint64_t offset, const struct fs_window_io *win,
+                         bool to_file)
+{
+    uint64_t done = 0;
+    int i = 0;
+
+    while (i < iovcnt) {
+        uint64_t want = 0;
+        ssize_t n;
+        int j = i;
+
+        if (!iov[i].iov_base) {
+            want = iov[i].iov_len;
+            n = win->io(win->opaque, fd, offset + done, win->gpa[i], want,
+                        to_file);
+            j = i + 1;
+        } else {
+            while (j < iovcnt && iov[j].iov_base) {
+                want += iov[j++].iov_len;
+            }
+            do {
+                n = to_file
+                        ? pwritev(fd, iov + i, j - i, (off_t)(offset + done))
+                        : preadv(fd, iov + i, j - i, (off_t)(offset + done));
+            } while (n < 0 && errno == EINTR);
+            n = n < 0 ? -errno : n;
+        }
+        if (n < 0) {
+            return done ? (ssize_t)done : n;
+        }
+        done += (uint64_t)n;
+        if ((uint64_t)n != want) {
+            break; /* end of file, or a short write */
+        }
+        i = j;
+    }
+    return (ssize_t)done;
+}
+
 ssize_t pt_op_read(void *fsp, const struct fs_ctx *ctx, uint64_t ino,
                    uint64_t fh, uint64_t offset, const struct iovec *iov,
                    int iovcnt)
@@ -238,13 +285,17 @@ ssize_t pt_op_read(void *fsp, const struct fs_ctx *ctx, uint64_t ino,
     ssize_t n;
     int rc;
 
-    (void)ctx;
     if (offset > INT64_MAX) {
         return -EINVAL;
     }
     rc = file_of(fs, ino, fh, &f);
     if (rc < 0) {
         return rc;
+    }
+    if (ctx->win) {
+        n = rw_window(f->fd, iov, iovcnt, offset, ctx->win, false);
+        pt_file_put(fs, f);
+        return n;
     }
     do {
         n = preadv(f->fd, iov, iovcnt, (off_t)offset);
@@ -263,7 +314,6 @@ ssize_t pt_op_write(void *fsp, const struct fs_ctx *ctx, uint64_t ino,
     ssize_t n;
     int rc;
 
-    (void)ctx;
     if (offset > INT64_MAX) {
         return -EFBIG;
     }
@@ -278,6 +328,11 @@ ssize_t pt_op_write(void *fsp, const struct fs_ctx *ctx, uint64_t ino,
             pt_file_put(fs, f);
             return rc;
         }
+    }
+    if (ctx->win) {
+        n = rw_window(f->fd, iov, iovcnt, offset, ctx->win, true);
+        pt_file_put(fs, f);
+        return n;
     }
     do {
         n = pwritev(f->fd, iov, iovcnt, (off_t)offset);

@@ -3,10 +3,14 @@
  * vfs-dax.c - DAX mappings sent to the VMM on the backend request channel,
  * in the dialect --dax chose (doc/PROTOCOL.md, "the DAX numbering
  * clash"): SHMEM_MAP / SHMEM_UNMAP on shared memory region 0
- * (VIRTIO_FS_SHMCAP_ID_CACHE), or FS_MAP / FS_UNMAP / FS_SYNC.
+ * (VIRTIO_FS_SHMCAP_ID_CACHE), or FS_MAP / FS_UNMAP / FS_SYNC; and FS_IO
+ * for READ and WRITE buffers in guest memory the daemon cannot map.
  *
  * Security model: offsets and lengths were checked by the fs against the
- * window before they get here; the VMM's ack is checked by vhu_breq.  A
+ * window before they get here (FS_IO: the guest-physical address is the
+ * guest's, and only the VMM can tell whether it may be reached: it must
+ * check); the VMM's ack is checked by vhu_breq, and an FS_IO count can
+ * never exceed what was asked.  A
  * VMM that refuses, or a channel that is missing or broken, is an error
  * for the one guest request, never more.
  *
@@ -111,4 +115,26 @@ int vfs_dax_sync(void *ctx, uint64_t moffset, uint64_t len)
     }
     pthread_rwlock_unlock(&dev->breq_lock);
     return rc;
+}
+
+ssize_t vfs_dax_window_io(void *opaque, int fd, uint64_t fd_off, uint64_t gpa,
+                          uint64_t len, bool to_file)
+{
+    struct vfs_slot *s = opaque;
+    struct vfs_device *dev = s->q->dev;
+    struct vhu_fs_backend_msg fm;
+    int64_t r;
+
+    /* Only the fs-cache dialect has FS_IO; upstream cannot reach it. */
+    if (dev->opts.dax_dialect != VHU_DIALECT_FS_CACHE) {
+        return -EFAULT;
+    }
+    fs_msg(fd_off, gpa, len, to_file ? FS_FLAG_WRITE : FS_FLAG_READ, &fm);
+    pthread_rwlock_rdlock(&dev->breq_lock);
+    r = dev->breq ? vhu_breq_fs_io(dev->breq, &fm, fd) : -ENOTCONN;
+    pthread_rwlock_unlock(&dev->breq_lock);
+    if (r < 0) {
+        return r == -ENOTCONN ? r : vhu_err_errno((int)r);
+    }
+    return (ssize_t)r;
 }

@@ -36,6 +36,7 @@ struct vfs_slot {
     struct vq_elem elem;
     struct fsrv_req req;
     struct iovec iov[VFS_IOV_PER_REQ];
+    uint64_t gpa[VFS_IOV_PER_REQ]; /* with DAX: iovecs outside memory */
 };
 
 struct vfs_queue {
@@ -95,6 +96,13 @@ int vfs_pool_new(struct vfs_pool **out, unsigned int nthreads,
 bool vfs_pool_try_submit(struct vfs_pool *p, struct vfs_queue *q);
 /* Run what is queued, stop and join the workers, free.  NULL: no-op. */
 void vfs_pool_free(struct vfs_pool *p);
+
+/*
+ * vfs-dax.c: fsrv_req.window_io, FS_IO for a READ or WRITE buffer outside
+ * the guest memory shared with the daemon (@opaque: the vfs_slot).
+ */
+ssize_t vfs_dax_window_io(void *opaque, int fd, uint64_t fd_off, uint64_t gpa,
+                          uint64_t len, bool to_file);
 
 /* vfs-queue.c */
 /* Serve @q's ring until it is empty (the queue thread, or a worker). */

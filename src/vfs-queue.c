@@ -90,6 +90,8 @@ static struct vfs_slot *pop_slot(struct vfs_queue *q, bool *more)
     s = q->free;
     s->elem.iov = s->iov;
     s->elem.iov_max = VFS_IOV_PER_REQ;
+    /* With a DAX window a buffer may lie in it (vq.h): FS_IO reaches it. */
+    s->elem.gpa = q->dev->opts.dax ? s->gpa : NULL;
     if (!vq_is_started(q->vq) || vq_pop(q->vq, &s->elem) <= 0) {
         pthread_mutex_unlock(&q->lock);
         return NULL;
@@ -104,6 +106,9 @@ static struct vfs_slot *pop_slot(struct vfs_queue *q, bool *more)
     s->req.in_cnt = (int)s->elem.out_num;
     s->req.out = s->iov + s->elem.out_num;
     s->req.out_cnt = (int)s->elem.in_num;
+    s->req.in_gpa = s->elem.unmapped ? s->gpa : NULL;
+    s->req.out_gpa = s->elem.unmapped ? s->gpa + s->elem.out_num : NULL;
+    s->req.window_io = vfs_dax_window_io;
     s->req.complete = slot_complete;
     s->req.opaque = s;
     return s;

@@ -103,6 +103,16 @@ size_t hreq_end(struct hreq *r);
 ssize_t hrun(struct fsrv *srv, const void *req, size_t len, int nin,
              size_t first, void *reply, size_t outlen, int nout);
 
+/*
+ * hrun_far() - hrun(); with @far, the last readable and the last writable
+ * iovec (when there are more than one) are out of the daemon's reach
+ * (NULL base, fsrv_req.in_gpa / out_gpa) and READ and WRITE move their
+ * bytes through a window_io that touches nothing; those reply bytes read
+ * as 0xee.
+ */
+ssize_t hrun_far(struct fsrv *srv, const void *req, size_t len, int nin,
+                 size_t first, void *reply, size_t outlen, int nout, bool far);
+
 /** hinit() - send INIT (7.38, @flags offered) and expect success. */
 ssize_t hinit(struct fsrv *srv, uint64_t flags, void *reply, size_t outlen);
 

@@ -218,7 +218,7 @@ TEST(fs_cache_bad_maps_refused_handler_stays_up)
     m.len[7] = PAGE;
     m.flags[7] = R;
     ASSERT_LT(request(&r, VHU_BREQ_FS_MAP, &m, sizeof(m), fds, 1), 0);
-    /* unmap and sync outside the window; FS_IO is not served */
+    /* unmap and sync outside the window; FS_IO without RAM outside it */
     ASSERT_LT(fs1(&r, VHU_BREQ_FS_UNMAP, 0, WINDOW, PAGE, 0, NULL, 0), 0);
     ASSERT_LT(fs1(&r, VHU_BREQ_FS_SYNC, 0, WINDOW - PAGE, 2 * PAGE, 0, NULL, 0),
               0);
@@ -243,5 +243,80 @@ TEST(fs_cache_bad_maps_refused_handler_stays_up)
     rig_down(&r);
 }
 
+/*
+ * FS_IO: bytes moved between the fd and guest RAM or the window, never
+ * elsewhere; every bad entry refused before any byte moves.
+ */
+TEST(fs_cache_io_moves_bytes_and_refuses_bad_entries)
+{
+    const uint64_t R = 0x1, W = 0x2, WGPA = VFC_DAX_WINDOW_GPA;
+    static uint8_t ram[4 * PAGE];
+    struct vhu_fs_backend_msg m;
+    struct rig r;
+    int fds[2], pipefd[2], nfd;
+    char c = 0;
+
+    rig_up(&r, VHU_DIALECT_FS_CACHE);
+    r.w.ram = ram;
+    r.w.ram_size = sizeof(ram);
+    fds[0] = fds[1] = r.file;
+    ASSERT_EQ(pipe(pipefd), 0);
+    nfd = test_count_fds();
+
+    /* file -> RAM, RAM -> file: the count is the bytes moved */
+    ASSERT_EQ(fs1(&r, VHU_BREQ_FS_IO, 2 * PAGE, PAGE, 16, R, fds, 1), 16);
+    ASSERT_EQ(ram[PAGE], 'x');
+    ram[0] = 'z';
+    ASSERT_EQ(fs1(&r, VHU_BREQ_FS_IO, 3 * PAGE, 0, 1, W, fds, 1), 1);
+    ASSERT_EQ(pread(r.file, &c, 1, 3 * PAGE), 1);
+    ASSERT_EQ(c, 'z');
+    /* short at end of file */
+    ASSERT_EQ(fs1(&r, VHU_BREQ_FS_IO, FILE_LEN - 10, 0, 100, R, fds, 1), 10);
+
+    /* window not mapped there: the read fails, the handler goes on */
+    ASSERT_LT(fs1(&r, VHU_BREQ_FS_IO, 0, WGPA, PAGE, R, fds, 1), 0);
+    /* neither RAM nor window, across RAM's end, across the window's */
+    ASSERT_LT(fs1(&r, VHU_BREQ_FS_IO, 0, 1ull << 39, PAGE, R, fds, 1), 0);
+    ASSERT_LT(fs1(&r, VHU_BREQ_FS_IO, 0, 3 * PAGE, 2 * PAGE, R, fds, 1), 0);
+    ASSERT_LT(
+        fs1(&r, VHU_BREQ_FS_IO, 0, WGPA + WINDOW - PAGE, 2 * PAGE, R, fds, 1),
+        0);
+    ASSERT_LT(fs1(&r, VHU_BREQ_FS_IO, 0, UINT64_MAX - 10, 100, R, fds, 1), 0);
+    /* flags: none, both, unknown */
+    ASSERT_LT(fs1(&r, VHU_BREQ_FS_IO, 0, 0, PAGE, 0, fds, 1), 0);
+    ASSERT_LT(fs1(&r, VHU_BREQ_FS_IO, 0, 0, PAGE, R | W, fds, 1), 0);
+    ASSERT_LT(fs1(&r, VHU_BREQ_FS_IO, 0, 0, PAGE, 0x4, fds, 1), 0);
+    /* file offset wrapping or past what off_t holds */
+    ASSERT_LT(fs1(&r, VHU_BREQ_FS_IO, UINT64_MAX - 10, 0, 100, R, fds, 1), 0);
+    ASSERT_LT(fs1(&r, VHU_BREQ_FS_IO, INT64_MAX, 0, 100, R, fds, 1), 0);
+    /* no fd, two fds, a pipe instead of a file, no entry */
+    ASSERT_LT(fs1(&r, VHU_BREQ_FS_IO, 0, 0, PAGE, R, fds, 0), 0);
+    ASSERT_LT(fs1(&r, VHU_BREQ_FS_IO, 0, 0, PAGE, R, fds, 2), 0);
+    ASSERT_LT(fs1(&r, VHU_BREQ_FS_IO, 0, 0, PAGE, R, &pipefd[0], 1), 0);
+    ASSERT_LT(fs1(&r, VHU_BREQ_FS_IO, 0, 0, 0, R, fds, 1), 0);
+    /* one bad entry after a good one: nothing moves */
+    memset(ram, 0, sizeof(ram));
+    memset(&m, 0, sizeof(m));
+    m.fd_offset[0] = 2 * PAGE;
+    m.len[0] = 1;
+    m.flags[0] = R;
+    m.cache_offset[5] = 1ull << 39;
+    m.len[5] = PAGE;
+    m.flags[5] = R;
+    ASSERT_LT(request(&r, VHU_BREQ_FS_IO, &m, sizeof(m), fds, 1), 0);
+    ASSERT_EQ(ram[0], 0);
+    ASSERT_EQ(test_count_fds(), nfd);
+
+    /* Still serving: map the file writable, read into the window. */
+    ASSERT_EQ(fs1(&r, VHU_BREQ_FS_MAP, 0, 0, 4 * PAGE, R | W, fds, 1), 0);
+    ASSERT_EQ(fs1(&r, VHU_BREQ_FS_IO, 2 * PAGE, WGPA + 8, 1, R, fds, 1), 1);
+    ASSERT_EQ(r.w.base[8], 'x');
+    ASSERT_EQ(atomic_load(&r.w.ios), 4);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    rig_down(&r);
+}
+
 TEST_MAIN(T(shmem_bad_maps_refused_handler_stays_up),
-          T(fs_cache_bad_maps_refused_handler_stays_up))
+          T(fs_cache_bad_maps_refused_handler_stays_up),
+          T(fs_cache_io_moves_bytes_and_refuses_bad_entries))

@@ -2,7 +2,8 @@
 # tests/test-client-dax.sh - TAP test of DAX between vhostfsd and
 # vhostfs-client: `vhostfs-client dax` reserves a cache window, serves the
 # daemon's map requests on the backend request channel and plays the
-# Linux guest's mapping sequence, with both channel protocols (upstream
+# Linux guest's mapping sequence (and READ/WRITE with data in the window:
+# FS_IO, or an error reply upstream), with both channel protocols (upstream
 # SHMEM_MAP/UNMAP, window size from GET_SHMEM_CONFIG; fs-cache FS_MAP/
 # UNMAP/SYNC, window size given to both) and both ring layouts.
 #

@@ -141,6 +141,27 @@ TEST(translate_outside)
     gmem_free(gm);
 }
 
+TEST(overlaps)
+{
+    struct gmem *gm = two_regions();
+    struct gmem_table *t = gmem_get(gm);
+
+    /* Regions: [0x100000, 0x200000) and [0x200000, 0x210064). */
+    ASSERT(!gmem_overlaps(t, 0, 0x100000));
+    ASSERT(gmem_overlaps(t, 0xfffff, 2));
+    ASSERT(gmem_overlaps(t, 0, 0x200000));
+    ASSERT(gmem_overlaps(t, 0x150000, 16));
+    ASSERT(gmem_overlaps(t, 0x210063, 1));
+    ASSERT(!gmem_overlaps(t, 0x210064, 100));
+    ASSERT(!gmem_overlaps(t, 0x300000, 1ull << 40));
+    ASSERT(gmem_overlaps(t, 0, UINT64_MAX));
+    /* Wrapping counts as overlapping; empty never does. */
+    ASSERT(gmem_overlaps(t, UINT64_MAX - 4, 16));
+    ASSERT(!gmem_overlaps(t, 0x150000, 0));
+    gmem_table_put(t);
+    gmem_free(gm);
+}
+
 TEST(bad_regions_rejected)
 {
     struct gmem *gm;
@@ -323,7 +344,7 @@ TEST(no_fd_leak)
     ASSERT_EQ(test_count_fds(), before);
 }
 
-TEST_MAIN(T(translate_within_and_across), T(translate_outside),
+TEST_MAIN(T(translate_within_and_across), T(translate_outside), T(overlaps),
           T(bad_regions_rejected), T(add_remove_regions),
           T(set_table_replaces_and_reuses), T(many_regions_binary_search),
           T(no_fd_leak))

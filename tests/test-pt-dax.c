@@ -367,10 +367,77 @@ TEST(per_inode_dax_policy)
     pt_destroy(fs);
 }
 
+/* A "window" the io callback reaches by guest-physical address. */
+static char far_mem[256];
+#define FAR_GPA 0x10000000000ull
+
+static ssize_t far_io(void *opaque, int fd, uint64_t fd_off, uint64_t gpa,
+                      uint64_t len, bool to_file)
+{
+    unsigned int *calls = opaque;
+    ssize_t n;
+
+    (*calls)++;
+    if (gpa < FAR_GPA || gpa - FAR_GPA > sizeof(far_mem) ||
+        len > sizeof(far_mem) - (gpa - FAR_GPA)) {
+        return -EFAULT;
+    }
+    n = to_file ? pwrite(fd, far_mem + (gpa - FAR_GPA), len, (off_t)fd_off)
+                : pread(fd, far_mem + (gpa - FAR_GPA), len, (off_t)fd_off);
+    return n < 0 ? -errno : n;
+}
+
+/*
+ * READ and WRITE with a piece of the buffer beyond reach: the reachable
+ * runs by preadv/pwritev, the far piece through the io callback, in order,
+ * short at end of file.
+ */
+TEST(read_and_write_with_a_far_piece)
+{
+    static const char text[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    char a[4], b[40], back[64];
+    unsigned int calls = 0;
+    uint64_t gpa[3] = {0, FAR_GPA + 16, 0};
+    struct fs_window_io win = {.gpa = gpa, .io = far_io, .opaque = &calls};
+    struct fs_ctx c = pth_root_ctx;
+    struct iovec v[3] = {{a, 4}, {NULL, 10}, {b, sizeof(b)}};
+    const char *dir;
+    struct pt_fs *fs = pth_fs(NULL, &dir);
+    uint64_t nodeid, fh;
+    int hfd;
+
+    fh = pth_create(fs, ROOT, "f", 0644, &nodeid);
+    pth_write(fs, nodeid, fh, 0, text);
+    c.win = &win;
+    memset(b, 0, sizeof(b));
+    ASSERT_EQ(PT.read(fs, &c, nodeid, fh, 0, v, 3), (ssize_t)strlen(text));
+    ASSERT_EQ(calls, 1);
+    ASSERT(!memcmp(a, "0123", 4));
+    ASSERT(!memcmp(far_mem + 16, "456789abcd", 10));
+    ASSERT(!memcmp(b, "efghijklmnopqrstuvwxyz", 22));
+
+    /* Write it back shifted: 4 + 10 + 40 bytes at offset 100. */
+    memcpy(far_mem + 16, "FARFARFARF", 10);
+    ASSERT_EQ(PT.write(fs, &c, nodeid, fh, 100, v, 3, 0), 54);
+    ASSERT_EQ(calls, 2);
+    hfd = open(pth_path(dir, "f"), O_RDONLY | O_CLOEXEC);
+    ASSERT(hfd >= 0);
+    ASSERT_EQ(pread(hfd, back, 14, 100), 14);
+    ASSERT(!memcmp(back, "0123FARFARFARF", 14));
+    close(hfd);
+
+    /* The callback failing first: its error; after bytes: the count. */
+    gpa[1] = 1;
+    ASSERT_EQ(PT.read(fs, &c, nodeid, fh, 0, v + 1, 2), -EFAULT);
+    ASSERT_EQ(PT.read(fs, &c, nodeid, fh, 0, v, 3), 4);
+    pt_destroy(fs);
+}
+
 TEST_MAIN(T(setupmapping_by_node_id_with_the_access_asked),
           T(setupmapping_checks_before_the_mapper),
           T(readonly_share_maps_read_only),
           T(removemapping_checks_the_whole_batch_first),
           T(fsync_syncs_the_file_window_ranges),
           T(init_keeps_map_alignment_only_with_a_mapper),
-          T(per_inode_dax_policy), T(fsync_of_shared_and_replaced_chunks))
+          T(per_inode_dax_policy), T(fsync_of_shared_and_replaced_chunks),
+          T(read_and_write_with_a_far_piece))

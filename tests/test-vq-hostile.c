@@ -342,6 +342,79 @@ TEST(descriptor_partly_outside_memory)
     expect_broken(&x, "outside guest memory");
 }
 
+/*
+ * With a gpa array (a device with a DAX window, vq.h), a descriptor wholly
+ * outside guest memory is kept as an iovec with no base and its address;
+ * one partly inside, or overflowing, still breaks the queue.
+ */
+TEST(descriptor_outside_memory_kept_with_gpa)
+{
+    struct hostile x;
+    struct iovec iov[4];
+    uint64_t gpa[4] = {0};
+    struct vq_elem e = {.iov = iov, .iov_max = 4, .gpa = gpa};
+
+    setup(&x);
+    set_desc(&x.desc[0], x.data, 16, VRING_DESC_F_NEXT, 1);
+    set_desc(&x.desc[1], 1ull << 50, 8192,
+             VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+    set_desc(&x.desc[2], x.data + 64, 32, VRING_DESC_F_WRITE, 0);
+    publish(&x, 0);
+    ASSERT_EQ(vq_pop(x.h.vq, &e), 1);
+    ASSERT_EQ(e.out_num, 1);
+    ASSERT_EQ(e.in_num, 2);
+    ASSERT_EQ(e.unmapped, 1);
+    ASSERT_EQ(e.in_bytes, 8192 + 32);
+    ASSERT(iov[0].iov_base != NULL);
+    ASSERT(iov[1].iov_base == NULL);
+    ASSERT_EQ(iov[1].iov_len, 8192);
+    ASSERT_EQ(gpa[1], 1ull << 50);
+    ASSERT(iov[2].iov_base != NULL);
+    ASSERT(!vq_is_broken(x.h.vq));
+    vq_complete(x.h.vq, &e, 0);
+    /* The next pop starts from zero. */
+    set_desc(&x.desc[3], x.data, 16, 0, 0);
+    publish(&x, 3);
+    ASSERT_EQ(vq_pop(x.h.vq, &e), 1);
+    ASSERT_EQ(e.unmapped, 0);
+    vq_complete(x.h.vq, &e, 0);
+    vqh_destroy(&x.h);
+}
+
+TEST(descriptor_partly_outside_memory_with_gpa)
+{
+    struct hostile x;
+    struct vhu_mem_region *last;
+    struct iovec iov[16];
+    uint64_t gpa[16];
+    struct vq_elem e = {.iov = iov, .iov_max = 16, .gpa = gpa};
+
+    setup(&x);
+    last = &x.h.regions[x.h.nregions - 1];
+    /* Starts in the last region, ends past it: still broken. */
+    set_desc(&x.desc[0], last->guest_phys_addr + last->memory_size - 4, 16,
+             VRING_DESC_F_WRITE, 0);
+    publish(&x, 0);
+    ASSERT_EQ(vq_pop(x.h.vq, &e), -EIO);
+    ASSERT(vq_is_broken(x.h.vq));
+    vqh_destroy(&x.h);
+}
+
+TEST(descriptor_overflowing_with_gpa)
+{
+    struct hostile x;
+    struct iovec iov[4];
+    uint64_t gpa[4];
+    struct vq_elem e = {.iov = iov, .iov_max = 4, .gpa = gpa};
+
+    setup(&x);
+    set_desc(&x.desc[0], UINT64_MAX - 8, 16, VRING_DESC_F_WRITE, 0);
+    publish(&x, 0);
+    ASSERT_EQ(vq_pop(x.h.vq, &e), -EIO);
+    ASSERT(vq_is_broken(x.h.vq));
+    vqh_destroy(&x.h);
+}
+
 TEST(addr_len_overflow)
 {
     struct hostile x;
@@ -467,6 +540,9 @@ TEST_MAIN(T(head_out_of_range), T(next_out_of_range), T(descriptor_loop),
           T(indirect_table_outside_memory), T(indirect_table_across_regions),
           T(indirect_loop), T(indirect_next_out_of_table),
           T(descriptor_outside_memory), T(descriptor_partly_outside_memory),
-          T(addr_len_overflow), T(avail_idx_jump), T(avail_idx_backwards),
-          T(readable_after_writable), T(more_iovecs_than_room),
-          T(ring_outside_memory), T(restart_clears_broken))
+          T(descriptor_outside_memory_kept_with_gpa),
+          T(descriptor_partly_outside_memory_with_gpa),
+          T(descriptor_overflowing_with_gpa), T(addr_len_overflow),
+          T(avail_idx_jump), T(avail_idx_backwards), T(readable_after_writable),
+          T(more_iovecs_than_room), T(ring_outside_memory),
+          T(restart_clears_broken))

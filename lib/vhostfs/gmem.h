@@ -150,4 +150,11 @@ int gmem_gpa_to_uva(const struct gmem_table *t, uint64_t gpa, uint64_t *uaddr);
 int gmem_gpa_to_iov(const struct gmem_table *t, uint64_t gpa, uint64_t len,
                     struct iovec *iov, unsigned int max);
 
+/**
+ * gmem_overlaps() - whether any byte of [gpa, gpa + len) is in a region
+ * of @t.  A range that wraps past 2^64 counts as overlapping (it is never
+ * a valid outside range either).  False for len == 0.
+ */
+bool gmem_overlaps(const struct gmem_table *t, uint64_t gpa, uint64_t len);
+
 #endif /* VHOSTFS_GMEM_H */

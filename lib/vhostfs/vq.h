@@ -116,10 +116,24 @@ int vq_ring_layout(enum vq_layout layout, unsigned int num,
  * the rest.  iov[0 .. out_num) are device-readable (driver -> device),
  * iov[out_num .. out_num + in_num) device-writable.  A descriptor that
  * spans two guest memory regions takes two iovecs.
+ *
+ * Descriptors outside guest memory: a guest with a DAX window may hand the
+ * device a buffer that lies in the window (an O_DIRECT read into a
+ * DAX-mapped page), which the VMM never shares with the backend.  With
+ * @gpa NULL such a descriptor breaks the queue, as any address outside
+ * guest memory does.  With @gpa set, a descriptor that lies wholly
+ * outside every region becomes one iovec with iov_base NULL, iov_len its
+ * length and gpa[i] its guest-physical address, and @unmapped counts
+ * them; the device must not touch such an iovec's memory, only ask the
+ * VMM to move the bytes (FS_IO).  A descriptor partly inside guest memory
+ * still breaks the queue.  Entries of @gpa for mapped iovecs are not set.
  */
 struct vq_elem {
     struct iovec *iov;      /* set by the caller, not owned by the vq */
     unsigned int iov_max;   /* set by the caller: entries in iov */
+    uint64_t *gpa;          /* set by the caller: NULL, or iov_max entries
+                               for descriptors outside guest memory (below) */
+    unsigned int unmapped;  /* iovecs outside guest memory (0 if gpa NULL) */
     unsigned int out_num;   /* device-readable iovecs */
     unsigned int in_num;    /* device-writable iovecs */
     uint64_t out_bytes;     /* sum of the readable lengths */

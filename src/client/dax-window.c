@@ -8,9 +8,12 @@
  * checked against the window and the file (page alignment, overflow,
  * bounds) before anything is mapped, and a request with one bad entry maps
  * nothing.  Only MAP_FIXED inside the reserved window is ever done, so a
- * backend cannot place a mapping anywhere else in this process.
+ * backend cannot place a mapping anywhere else in this process.  FS_IO
+ * moves bytes only within guest RAM or the window, each entry's range
+ * whole in one of them, and only with a regular file.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <string.h>
@@ -262,10 +265,106 @@ static int fs_sync(void *ctx, const struct vhu_fs_backend_msg *m)
     return 0;
 }
 
+/*
+ * This process's address of guest-physical [gpa, gpa + len): all in RAM
+ * or all in the window (an unmapped part of the window then fails the
+ * read or write with EFAULT, as it would for a VMM), else NULL.
+ */
+static uint8_t *io_addr(const struct vfc_dax_window *w, uint64_t gpa,
+                        uint64_t len)
+{
+    if (w->ram && gpa < w->ram_size && len <= w->ram_size - gpa) {
+        return w->ram + gpa;
+    }
+    if (gpa >= VFC_DAX_WINDOW_GPA && gpa - VFC_DAX_WINDOW_GPA < w->size &&
+        len <= w->size - (gpa - VFC_DAX_WINDOW_GPA)) {
+        return w->base + (gpa - VFC_DAX_WINDOW_GPA);
+    }
+    return NULL;
+}
+
+/* Move one entry: until @len bytes, end of file or an error. */
+static int64_t io_one(int fd, uint8_t *p, uint64_t foff, uint64_t len,
+                      bool to_file)
+{
+    uint64_t done = 0;
+
+    while (done < len) {
+        ssize_t n = to_file
+                        ? pwrite(fd, p + done, len - done, (off_t)(foff + done))
+                        : pread(fd, p + done, len - done, (off_t)(foff + done));
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return done ? (int64_t)done : -errno;
+        }
+        if (n == 0) {
+            break;
+        }
+        done += (uint64_t)n;
+    }
+    return (int64_t)done;
+}
+
+static int64_t fs_io(void *ctx, const struct vhu_fs_backend_msg *m, int *fd)
+{
+    struct vfc_dax_window *w = ctx;
+    uint8_t *p[VHU_FS_BACKEND_ENTRIES];
+    uint64_t total = 0, end;
+    unsigned int i, n = 0;
+    struct stat st;
+
+    if (*fd < 0 || fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        return refuse(w, -EBADF);
+    }
+    /* Every entry checked before any byte moves. */
+    for (i = 0; i < VHU_FS_BACKEND_ENTRIES; i++) {
+        if (!m->len[i]) {
+            continue;
+        }
+        if (m->flags[i] != FS_FLAG_READ && m->flags[i] != FS_FLAG_WRITE) {
+            return refuse(w, -EINVAL);
+        }
+        if (__builtin_add_overflow(m->fd_offset[i], m->len[i], &end) ||
+            end > INT64_MAX || m->len[i] > SSIZE_MAX) {
+            return refuse(w, -EOVERFLOW);
+        }
+        p[i] = io_addr(w, m->cache_offset[i], m->len[i]);
+        if (!p[i]) {
+            return refuse(w, -EFAULT);
+        }
+        n++;
+    }
+    if (!n) {
+        return refuse(w, -EINVAL);
+    }
+    for (i = 0; i < VHU_FS_BACKEND_ENTRIES; i++) {
+        int64_t r;
+
+        if (!m->len[i]) {
+            continue;
+        }
+        r = io_one(*fd, p[i], m->fd_offset[i], m->len[i],
+                   m->flags[i] == FS_FLAG_WRITE);
+        if (r < 0) {
+            return total ? (int64_t)total : r;
+        }
+        total += (uint64_t)r;
+        if ((uint64_t)r < m->len[i]) {
+            break; /* end of file: the rest is not reached */
+        }
+    }
+    atomic_fetch_add(&w->ios, 1);
+    return (int64_t)total;
+}
+
 const struct vhu_frontend_req_ops vfc_dax_ops = {
     .fs_map = fs_map,
     .fs_unmap = fs_unmap,
     .fs_sync = fs_sync,
+    .fs_io = fs_io,
     .shmem_map = shmem_map,
     .shmem_unmap = shmem_unmap,
 };

@@ -6,7 +6,8 @@
  * plays the Linux guest's sequence (fs/fuse/dax.c): 2 MiB ranges mapped
  * read-only with FUSE_SETUPMAPPING (fh -1, the file named by node id),
  * one upgraded to read-write by mapping its window offset again, FSYNC,
- * then a batched FUSE_REMOVEMAPPING.  What is checked: the window shows
+ * READ and WRITE with their data in the window (dax-io.c), then a batched
+ * FUSE_REMOVEMAPPING.  What is checked: the window shows
  * the file's bytes, writes through it reach the file, the protections are
  * the ones asked for, removed ranges are PROT_NONE again, requests out of
  * bounds come back as errors and the backend stays up.
@@ -25,36 +26,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dax.h"
-#include "vfc.h"
+#include "dax-run.h"
 #include "vhu-error.h"
 
-#define MIB            (1ull << 20)
-#define DAX_RANGE      (2 * MIB) /* what the Linux guest maps at a time */
-#define DAX_FILE       "vhostfs-dax-file"
-#define DAX_FILE_LEN   (5 * MIB + 4321) /* the last range passes EOF */
-#define DAX_WINDOW_DFL (64 * MIB)
-
-struct dax_run {
-    struct vfc_vmm *v;
-    struct vfc_dax_window w;
-    struct vfc_dax_channel ch;
-    char path[4096];
-    int hfd; /* the test file, host side */
-    uint8_t *data;
-    uint64_t nodeid;
-    unsigned int passed, failed;
-    uint8_t reply[4096];
-};
-
-static void ok(struct dax_run *d, const char *what)
+void dax_ok(struct dax_run *d, const char *what)
 {
     d->passed++;
     printf("ok %s\n", what);
 }
 
-__attribute__((format(printf, 3, 4))) static void
-fail(struct dax_run *d, const char *what, const char *fmt, ...)
+void dax_fail(struct dax_run *d, const char *what, const char *fmt, ...)
 {
     va_list ap;
 
@@ -66,8 +47,7 @@ fail(struct dax_run *d, const char *what, const char *fmt, ...)
     putchar('\n');
 }
 
-/* One FUSE request; the reply's error (0 or -errno), INT32_MIN if none. */
-static int call(struct dax_run *d, uint32_t opcode, uint64_t nodeid,
+int dax_call(struct dax_run *d, uint32_t opcode, uint64_t nodeid,
                 const void *a0, uint32_t l0, const void *a1, uint32_t l1,
                 uint32_t out_size, uint32_t *out_len)
 {
@@ -120,10 +100,10 @@ static void expect_perms(struct dax_run *d, const char *what, uint64_t off,
     char perms[5] = "";
 
     if (window_perms(d, off, perms) < 0 || strcmp(perms, want) != 0) {
-        fail(d, what, "window offset %#" PRIx64 " is '%s', want '%s'", off,
+        dax_fail(d, what, "window offset %#" PRIx64 " is '%s', want '%s'", off,
              perms, want);
     } else {
-        ok(d, what);
+        dax_ok(d, what);
     }
 }
 
@@ -138,7 +118,7 @@ static int setupmapping(struct dax_run *d, uint64_t foff, uint64_t moff,
         .moffset = moff,
     };
 
-    return call(d, FUSE_SETUPMAPPING, d->nodeid, &in, sizeof(in), NULL, 0, 0,
+    return dax_call(d, FUSE_SETUPMAPPING, d->nodeid, &in, sizeof(in), NULL, 0, 0,
                 NULL);
 }
 
@@ -156,21 +136,21 @@ static int do_init(struct dax_run *d)
     uint32_t len = 0;
     int rc;
 
-    rc = call(d, FUSE_INIT, 0, &in, sizeof(in), NULL, 0, sizeof(out), &len);
+    rc = dax_call(d, FUSE_INIT, 0, &in, sizeof(in), NULL, 0, sizeof(out), &len);
     if (rc != 0 || len != sizeof(out)) {
-        fail(d, "INIT", "error %d, %u bytes", rc, len);
+        dax_fail(d, "INIT", "error %d, %u bytes", rc, len);
         return -1;
     }
     memcpy(&out, d->reply, sizeof(out));
     /* Linux refuses an alignment above its 2 MiB ranges. */
     if (!(out.flags & FUSE_MAP_ALIGNMENT) || out.map_alignment > 21) {
-        fail(d, "INIT", "no usable FUSE_MAP_ALIGNMENT (flags %#x, %u)",
+        dax_fail(d, "INIT", "no usable FUSE_MAP_ALIGNMENT (flags %#x, %u)",
              out.flags, out.map_alignment);
         return -1;
     }
     printf("# backend: map alignment %u KiB\n",
            (1u << out.map_alignment) >> 10);
-    ok(d, "INIT offers FUSE_MAP_ALIGNMENT");
+    dax_ok(d, "INIT offers FUSE_MAP_ALIGNMENT");
     return 0;
 }
 
@@ -192,13 +172,13 @@ static int make_file(struct dax_run *d, const char *dir)
     d->hfd = open(d->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (d->hfd < 0 ||
         pwrite(d->hfd, d->data, DAX_FILE_LEN, 0) != (ssize_t)DAX_FILE_LEN) {
-        fail(d, "test file", "%s: %s", d->path, strerror(errno));
+        dax_fail(d, "test file", "%s: %s", d->path, strerror(errno));
         return -1;
     }
-    rc = call(d, FUSE_LOOKUP, FUSE_ROOT_ID, DAX_FILE, sizeof(DAX_FILE), NULL, 0,
+    rc = dax_call(d, FUSE_LOOKUP, FUSE_ROOT_ID, DAX_FILE, sizeof(DAX_FILE), NULL, 0,
               sizeof(e), &len);
     if (rc != 0 || len != sizeof(e)) {
-        fail(d, "LOOKUP", "error %d, %u bytes", rc, len);
+        dax_fail(d, "LOOKUP", "error %d, %u bytes", rc, len);
         return -1;
     }
     memcpy(&e, d->reply, sizeof(e));
@@ -214,11 +194,11 @@ static void expect_bytes(struct dax_run *d, const char *what, uint64_t foff,
         DAX_FILE_LEN - foff < DAX_RANGE ? DAX_FILE_LEN - foff : DAX_RANGE;
 
     if (memcmp(d->w.base + moff, d->data + foff, n) != 0) {
-        fail(d, what,
+        dax_fail(d, what,
              "window at %#" PRIx64 " differs from the file at %#" PRIx64, moff,
              foff);
     } else {
-        ok(d, what);
+        dax_ok(d, what);
     }
 }
 
@@ -234,16 +214,16 @@ static void map_read_only(struct dax_run *d)
         rc = setupmapping(d, i * DAX_RANGE, map_at[i], DAX_RANGE,
                           FUSE_SETUPMAPPING_FLAG_READ);
         if (rc != 0) {
-            fail(d, "SETUPMAPPING read-only", "range %u: error %d", i, rc);
+            dax_fail(d, "SETUPMAPPING read-only", "range %u: error %d", i, rc);
             return;
         }
     }
     if (atomic_load(&d->w.maps) - before != 3) {
-        fail(d, "SETUPMAPPING read-only", "%u map requests, want 3",
+        dax_fail(d, "SETUPMAPPING read-only", "%u map requests, want 3",
              atomic_load(&d->w.maps) - before);
         return;
     }
-    ok(d, "SETUPMAPPING read-only: three 2 MiB ranges");
+    dax_ok(d, "SETUPMAPPING read-only: three 2 MiB ranges");
     expect_bytes(d, "window shows range 0", 0, map_at[0]);
     expect_bytes(d, "window shows range 1", DAX_RANGE, map_at[1]);
     expect_bytes(d, "window shows range 2 (past EOF)", 2 * DAX_RANGE,
@@ -267,39 +247,39 @@ static void map_write(struct dax_run *d)
                       FUSE_SETUPMAPPING_FLAG_READ |
                           FUSE_SETUPMAPPING_FLAG_WRITE);
     if (rc != 0) {
-        fail(d, "SETUPMAPPING upgrade", "error %d", rc);
+        dax_fail(d, "SETUPMAPPING upgrade", "error %d", rc);
         return;
     }
-    ok(d, "SETUPMAPPING upgrade to read-write");
+    dax_ok(d, "SETUPMAPPING upgrade to read-write");
     expect_perms(d, "upgraded mapping is rw-s", map_at[0], "rw-s");
     memcpy(d->w.base + map_at[0] + 5000, msg, sizeof(msg));
     memcpy(d->data + 5000, msg, sizeof(msg));
     if (pread(d->hfd, back, sizeof(back), 5000) != (ssize_t)sizeof(back) ||
         memcmp(back, msg, sizeof(msg)) != 0) {
-        fail(d, "write through the window", "the file does not show it");
+        dax_fail(d, "write through the window", "the file does not show it");
     } else {
-        ok(d, "write through the window reaches the file");
+        dax_ok(d, "write through the window reaches the file");
     }
     /* FSYNC of a mapped file: FS_SYNC first with the fs-cache protocol. */
-    rc = call(d, FUSE_OPEN, d->nodeid, &oi, sizeof(oi), NULL, 0, sizeof(oo),
+    rc = dax_call(d, FUSE_OPEN, d->nodeid, &oi, sizeof(oi), NULL, 0, sizeof(oo),
               &len);
     if (rc != 0 || len != sizeof(oo)) {
-        fail(d, "OPEN", "error %d", rc);
+        dax_fail(d, "OPEN", "error %d", rc);
         return;
     }
     memcpy(&oo, d->reply, sizeof(oo));
     fi.fh = ri.fh = oo.fh;
     syncs = atomic_load(&d->w.syncs);
-    rc = call(d, FUSE_FSYNC, d->nodeid, &fi, sizeof(fi), NULL, 0, 0, NULL);
+    rc = dax_call(d, FUSE_FSYNC, d->nodeid, &fi, sizeof(fi), NULL, 0, 0, NULL);
     if (rc != 0) {
-        fail(d, "FSYNC of a mapped file", "error %d", rc);
+        dax_fail(d, "FSYNC of a mapped file", "error %d", rc);
     } else if (d->v->opts->dax_protocol == VHU_DIALECT_FS_CACHE &&
                atomic_load(&d->w.syncs) == syncs) {
-        fail(d, "FSYNC of a mapped file", "no FS_SYNC came");
+        dax_fail(d, "FSYNC of a mapped file", "no FS_SYNC came");
     } else {
-        ok(d, "FSYNC of a mapped file");
+        dax_ok(d, "FSYNC of a mapped file");
     }
-    call(d, FUSE_RELEASE, d->nodeid, &ri, sizeof(ri), NULL, 0, 0, NULL);
+    dax_call(d, FUSE_RELEASE, d->nodeid, &ri, sizeof(ri), NULL, 0, 0, NULL);
 }
 
 /* Requests the backend or this VMM must refuse, as error replies. */
@@ -310,35 +290,35 @@ static void refused(struct dax_run *d)
 
     rc = setupmapping(d, 0, d->w.size, DAX_RANGE, FUSE_SETUPMAPPING_FLAG_READ);
     if (rc >= 0) {
-        fail(d, "SETUPMAPPING outside the window", "answered %d", rc);
+        dax_fail(d, "SETUPMAPPING outside the window", "answered %d", rc);
     } else {
-        ok(d, "SETUPMAPPING outside the window is an error");
+        dax_ok(d, "SETUPMAPPING outside the window is an error");
     }
     rc = setupmapping(d, 0, d->w.size - DAX_RANGE, 2 * DAX_RANGE,
                       FUSE_SETUPMAPPING_FLAG_READ);
     if (rc >= 0) {
-        fail(d, "SETUPMAPPING across the window's end", "answered %d", rc);
+        dax_fail(d, "SETUPMAPPING across the window's end", "answered %d", rc);
     } else {
-        ok(d, "SETUPMAPPING across the window's end is an error");
+        dax_ok(d, "SETUPMAPPING across the window's end is an error");
     }
     rc = setupmapping(d, UINT64_MAX - DAX_RANGE + 1, 0, DAX_RANGE,
                       FUSE_SETUPMAPPING_FLAG_READ);
     if (rc >= 0) {
-        fail(d, "SETUPMAPPING with an overflowing file offset", "answered %d",
+        dax_fail(d, "SETUPMAPPING with an overflowing file offset", "answered %d",
              rc);
     } else {
-        ok(d, "SETUPMAPPING with an overflowing file offset is an error");
+        dax_ok(d, "SETUPMAPPING with an overflowing file offset is an error");
     }
     /* In bounds for the backend, beyond the file for the VMM. */
     rc = setupmapping(d, 4 * DAX_RANGE, 4 * DAX_RANGE, DAX_RANGE,
                       FUSE_SETUPMAPPING_FLAG_READ);
     if (rc >= 0) {
-        fail(d, "SETUPMAPPING beyond the file", "answered %d", rc);
+        dax_fail(d, "SETUPMAPPING beyond the file", "answered %d", rc);
     } else if (atomic_load(&d->w.refused) == ref) {
-        fail(d, "SETUPMAPPING beyond the file",
+        dax_fail(d, "SETUPMAPPING beyond the file",
              "error %d without a refused map request", rc);
     } else {
-        ok(d, "SETUPMAPPING the VMM refuses is an error reply");
+        dax_ok(d, "SETUPMAPPING the VMM refuses is an error reply");
     }
     expect_perms(d, "a refused range stays unmapped", 4 * DAX_RANGE, "---p");
 }
@@ -349,14 +329,14 @@ static void expect_bytes_file(struct dax_run *d)
     uint8_t *buf = malloc(DAX_FILE_LEN);
 
     if (!buf) {
-        fail(d, "file after unmap", "out of memory");
+        dax_fail(d, "file after unmap", "out of memory");
         return;
     }
     if (pread(d->hfd, buf, DAX_FILE_LEN, 0) != (ssize_t)DAX_FILE_LEN ||
         memcmp(buf, d->data, DAX_FILE_LEN) != 0) {
-        fail(d, "file after unmap", "differs from what was written");
+        dax_fail(d, "file after unmap", "differs from what was written");
     } else {
-        ok(d, "file after unmap holds what was written");
+        dax_ok(d, "file after unmap holds what was written");
     }
     free(buf);
 }
@@ -376,13 +356,13 @@ static void remove_all(struct dax_run *d)
         rm.one[i].moffset = map_at[i];
         rm.one[i].len = DAX_RANGE;
     }
-    rc = call(d, FUSE_REMOVEMAPPING, d->nodeid, &rm.in, sizeof(rm.in), rm.one,
+    rc = dax_call(d, FUSE_REMOVEMAPPING, d->nodeid, &rm.in, sizeof(rm.in), rm.one,
               sizeof(rm.one), 0, NULL);
     if (rc != 0) {
-        fail(d, "REMOVEMAPPING", "error %d", rc);
+        dax_fail(d, "REMOVEMAPPING", "error %d", rc);
         return;
     }
-    ok(d, "REMOVEMAPPING of three ranges in one request");
+    dax_ok(d, "REMOVEMAPPING of three ranges in one request");
     expect_perms(d, "range 0 unmapped", map_at[0], "---p");
     expect_perms(d, "range 1 unmapped", map_at[1], "---p");
     expect_perms(d, "range 2 unmapped", map_at[2], "---p");
@@ -395,13 +375,13 @@ static void still_up(struct dax_run *d)
     struct fuse_getattr_in in = {0};
     int rc;
 
-    rc = call(d, FUSE_GETATTR, FUSE_ROOT_ID, &in, sizeof(in), NULL, 0,
+    rc = dax_call(d, FUSE_GETATTR, FUSE_ROOT_ID, &in, sizeof(in), NULL, 0,
               sizeof(struct fuse_attr_out), NULL);
     if (rc != 0 || d->ch.err) {
-        fail(d, "backend still up", "GETATTR error %d, channel %d", rc,
+        dax_fail(d, "backend still up", "GETATTR error %d, channel %d", rc,
              (int)d->ch.err);
     } else {
-        ok(d, "backend and channel still up");
+        dax_ok(d, "backend and channel still up");
     }
 }
 
@@ -457,7 +437,7 @@ static int window_size(struct dax_run *d, uint64_t *size)
     int rc;
 
     if ((d->v->protocol_features & need) != need) {
-        fail(d, "setup",
+        dax_fail(d, "setup",
              "the backend offers no backend request channel "
              "with fds (protocol features %#" PRIx64 ")",
              d->v->protocol_features);
@@ -467,22 +447,22 @@ static int window_size(struct dax_run *d, uint64_t *size)
         return 0;
     }
     if (!(d->v->protocol_features & VHU_PF_BIT(VHU_PF_SHMEM))) {
-        fail(d, "setup", "the backend does not offer SHMEM");
+        dax_fail(d, "setup", "the backend does not offer SHMEM");
         return -1;
     }
     rc = vhu_fe_get_shmem_config(d->v->fe, &cfg);
     if (rc < 0) {
-        fail(d, "GET_SHMEM_CONFIG", "%s", vhu_strerror(rc, buf, sizeof(buf)));
+        dax_fail(d, "GET_SHMEM_CONFIG", "%s", vhu_strerror(rc, buf, sizeof(buf)));
         return -1;
     }
     if (cfg.nregions < 1 || !cfg.memory_sizes[0] ||
         cfg.memory_sizes[0] % DAX_RANGE || cfg.memory_sizes[0] > (1ull << 40)) {
-        fail(d, "GET_SHMEM_CONFIG", "%u regions, cache window %#" PRIx64,
+        dax_fail(d, "GET_SHMEM_CONFIG", "%u regions, cache window %#" PRIx64,
              cfg.nregions, cfg.memory_sizes[0]);
         return -1;
     }
     *size = cfg.memory_sizes[0];
-    ok(d, "GET_SHMEM_CONFIG gives the cache window");
+    dax_ok(d, "GET_SHMEM_CONFIG gives the cache window");
     return 0;
 }
 
@@ -494,9 +474,12 @@ static int setup(struct dax_run *d, uint64_t size)
 
     rc = vfc_dax_window_init(&d->w, size);
     if (rc < 0) {
-        fail(d, "setup", "cannot reserve the window: %s", strerror(-rc));
+        dax_fail(d, "setup", "cannot reserve the window: %s", strerror(-rc));
         return -1;
     }
+    /* FS_IO may reach guest RAM too. */
+    d->w.ram = d->v->host;
+    d->w.ram_size = VFC_MEM_SIZE;
     printf("# window: %" PRIu64 " MiB, %s protocol\n", size >> 20,
            d->v->opts->dax_protocol == VHU_DIALECT_UPSTREAM ? "shmem"
                                                             : "fs-cache");
@@ -504,11 +487,11 @@ static int setup(struct dax_run *d, uint64_t size)
                                &d->w, &step);
     if (rc < 0) {
         if (!strcmp(step, "SET_BACKEND_REQ_FD")) {
-            fail(d, step, "%s", vhu_strerror(rc, buf, sizeof(buf)));
+            dax_fail(d, step, "%s", vhu_strerror(rc, buf, sizeof(buf)));
         } else if (!strcmp(step, "handler")) {
-            fail(d, "setup", "handler: %s", vhu_strerror(rc, buf, sizeof(buf)));
+            dax_fail(d, "setup", "handler: %s", vhu_strerror(rc, buf, sizeof(buf)));
         } else {
-            fail(d, "setup", "cannot start the channel thread");
+            dax_fail(d, "setup", "cannot start the channel thread");
         }
         return -1;
     }
@@ -542,6 +525,7 @@ int vfc_cmd_dax(struct vfc_vmm *v, int argc, char **argv)
         make_file(d, v->opts->dir) == 0) {
         map_read_only(d);
         map_write(d);
+        dax_window_io(d);
         refused(d);
         remove_all(d);
         still_up(d);

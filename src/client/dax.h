@@ -16,15 +16,23 @@
 #include "vhu-frontend-handler.h"
 #include "vhu-frontend.h"
 
+/* Where the window sits in guest-physical space: far above guest RAM. */
+#define VFC_DAX_WINDOW_GPA (1ull << 40)
+
 /*
- * The window: @size bytes at @base, PROT_NONE where nothing is mapped.
- * The counters are updated by the thread that serves the channel.
+ * The window: @size bytes at @base, PROT_NONE where nothing is mapped,
+ * guest-physical VFC_DAX_WINDOW_GPA.  @ram (@ram_size bytes at
+ * guest-physical 0) is the guest's RAM, which FS_IO may also reach; NULL
+ * if none.  The counters are updated by the thread that serves the
+ * channel.
  */
 struct vfc_dax_window {
     uint8_t *base;
     uint64_t size;
     uint64_t page;
-    atomic_uint maps, unmaps, syncs, refused;
+    uint8_t *ram;
+    uint64_t ram_size;
+    atomic_uint maps, unmaps, syncs, ios, refused;
 };
 
 /**
@@ -42,7 +50,10 @@ void vfc_dax_window_fini(struct vfc_dax_window *w);
  * page-aligned, inside the window, and starts inside the file; the fd is
  * mapped MAP_SHARED | MAP_FIXED, read-only unless the request says
  * writable.  Unmap restores PROT_NONE; FS_SYNC is msync(MS_SYNC).  FS_IO
- * is not served.  Fds are not kept (the mapping holds the file).
+ * reads the file into (flag READ) or writes it from (flag WRITE) the
+ * guest-physical range of each entry, which must lie whole in RAM or in
+ * the window, and answers the bytes moved.  Fds are not kept (the
+ * mapping holds the file).
  */
 extern const struct vhu_frontend_req_ops vfc_dax_ops;
 

@@ -90,11 +90,17 @@ static int build(struct vfc_vmm *v, const struct vfc_req *r, uint64_t unique,
     uint64_t gpa;
     unsigned int i;
 
-    if (r->nargs > VFC_MAX_ARGS) {
+    if (r->nargs > VFC_MAX_ARGS || r->nraw_out > 2 || r->nraw_in > 2 ||
+        (r->nraw_in && r->out_size)) {
         return why(-EINVAL, "too many arguments");
     }
     for (i = 0; i < r->nargs; i++) {
         if (__builtin_add_overflow(total, r->arg_len[i], &total)) {
+            return why(-EINVAL, "request too long");
+        }
+    }
+    for (i = 0; i < r->nraw_out; i++) {
+        if (__builtin_add_overflow(total, r->raw_out[i].len, &total)) {
             return why(-EINVAL, "request too long");
         }
     }
@@ -130,6 +136,9 @@ static int build(struct vfc_vmm *v, const struct vfc_req *r, uint64_t unique,
         memcpy(vfc_gpa(v, gpa, r->arg_len[i]), r->arg[i], r->arg_len[i]);
         out[(*nout)++] = (struct vq_buf){.gpa = gpa, .len = r->arg_len[i]};
     }
+    for (i = 0; i < r->nraw_out; i++) {
+        out[(*nout)++] = r->raw_out[i];
+    }
     *nin = 0;
     if (r->no_reply) {
         return 0;
@@ -150,6 +159,9 @@ static int build(struct vfc_vmm *v, const struct vfc_req *r, uint64_t unique,
         }
         memset(vfc_gpa(v, gpa, r->out_size), 0xa5, r->out_size);
         in[(*nin)++] = (struct vq_buf){.gpa = gpa, .len = r->out_size};
+    }
+    for (i = 0; i < r->nraw_in; i++) {
+        in[(*nin)++] = r->raw_in[i];
     }
     return 0;
 }
@@ -321,7 +333,7 @@ static int check_reply(struct vfc_vmm *v, struct vfc_req *r)
     }
     r->error = oh.error;
     r->out_len = body;
-    if (body) {
+    if (body && !r->nraw_in) {
         /* used_len <= offered, so body <= out_size and in[1] exists. */
         memcpy(r->out, vfc_gpa(v, in[1].gpa, body), body);
     }
@@ -330,7 +342,7 @@ static int check_reply(struct vfc_vmm *v, struct vfc_req *r)
 
 int vfc_fuse_submit(struct vfc_vmm *v, struct vfc_req *r)
 {
-    struct vq_buf out[VFC_MAX_ARGS];
+    struct vq_buf out[VFC_MAX_ARGS + 2];
     unsigned int nout = 0;
     struct vfc_queue *q;
     int rc;

@@ -141,6 +141,17 @@ struct vfc_req {
     unsigned int nargs;
     void *out;         /* reply body buffer (may be NULL) */
     uint32_t out_size; /* its size */
+    /*
+     * Buffers given as they are, by guest-physical address (e.g. in the
+     * DAX window, which the backend cannot map): @raw_out after the
+     * arguments as more request bytes (counted in the header's length),
+     * @raw_in as the reply body instead of out_size bytes of the heap
+     * (then nothing is copied back: out_size must be 0).
+     */
+    struct vq_buf raw_out[2];
+    unsigned int nraw_out;
+    struct vq_buf raw_in[2];
+    unsigned int nraw_in;
     /* reply */
     uint32_t used_len; /* bytes the device said it wrote */
     int error;         /* fuse_out_header.error: 0 or -errno */
@@ -148,7 +159,7 @@ struct vfc_req {
     bool replied;      /* a reply header came back */
     /* fuse.c's own, while the request is out */
     uint64_t priv_unique;
-    struct vq_buf priv_in[2];
+    struct vq_buf priv_in[3];
     unsigned int priv_nin;
     unsigned int priv_queue;
     bool priv_done;

@@ -3,7 +3,9 @@
  * fuzz-fuse.c - libFuzzer target for FUSE request decoding.
  *
  * Input: byte 0 picks the shape (bits 0-1: readable iovecs - 1, bits 2-3:
- * writable iovecs - 1, bit 4: skip INIT, bit 5: DAX on, bit 6: writeback),
+ * writable iovecs - 1, bit 4: skip INIT, bit 5: DAX on, bit 6: writeback,
+ * bit 7: the last readable and writable iovecs out of reach, as DAX window
+ * buffers are),
  * byte 1 the reply room (x 64 bytes; 255: a full max_write reply), the
  * rest is one request, split evenly over the readable iovecs.  Each run
  * has a fresh server over the in-memory filesystem of the tests; every
@@ -57,8 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!(ctl & 0x10) && hinit(srv, ~0ull, reply, 4096) != 80) {
         abort();
     }
-    rc = hrun(srv, data, size, 1 + (ctl & 3), 0, reply, outlen,
-              1 + ((ctl >> 2) & 3));
+    rc = hrun_far(srv, data, size, 1 + (ctl & 3), 0, reply, outlen,
+                  1 + ((ctl >> 2) & 3), ctl & 0x80);
     oh = (const void *)reply;
     if (rc > 0) {
         /* One reply, inside the room, saying its own length. */
