@@ -14,11 +14,16 @@
  * O_PATH fd, or, with file handles, a name_to_handle_at() handle that
  * open_by_handle_at() turns into an fd only while a request needs one: a
  * tree of millions of inodes then costs memory, not fds.
+ *
+ * Memory: the slots live in chunks of PT_CHUNK_SLOTS, each mapped on its
+ * own; a slot is set up when it is first handed out, so only the pages of
+ * slots in use (or used before and now on the free list) are resident.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "pt-int.h"
@@ -38,6 +43,23 @@ static uint32_t key_hash(uint64_t dev, uint64_t ino, uint64_t mnt_id)
     h ^= mnt_id * 0x165667b19e3779f9ull;
     h ^= h >> 29;
     return (uint32_t)(h ^ (h >> 32));
+}
+
+#define CHUNK_BYTES ((size_t)PT_CHUNK_SLOTS * sizeof(struct pt_inode))
+
+void *pt_chunk_map(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void pt_chunk_unmap(void *chunk, size_t size)
+{
+    if (chunk) {
+        munmap(chunk, size);
+    }
 }
 
 int pt_itable_init(struct pt_itable *t)
@@ -68,6 +90,7 @@ void pt_itable_fini(struct pt_itable *t)
 {
     uint32_t i;
 
+    /* Slots 1 .. nslots - 1 were set up (alloc_slot()), the rest never. */
     for (i = 1; i < t->nslots; i++) {
         struct pt_inode *ino = slot(t, i);
 
@@ -78,14 +101,10 @@ void pt_itable_fini(struct pt_itable *t)
             free(ino->fh);
             free_plocks(ino->plocks);
         }
+        pthread_mutex_destroy(&ino->plock_lock);
     }
     for (i = 0; i < t->nchunks; i++) {
-        uint32_t j;
-
-        for (j = 0; j < PT_CHUNK_SLOTS; j++) {
-            pthread_mutex_destroy(&t->chunks[i][j].plock_lock);
-        }
-        free(t->chunks[i]);
+        pt_chunk_unmap(t->chunks[i], CHUNK_BYTES);
     }
     free(t->chunks);
     free(t->buckets);
@@ -157,7 +176,6 @@ static struct pt_inode *alloc_slot(struct pt_itable *t, int *err)
     idx = t->nslots;
     if ((idx >> PT_CHUNK_SHIFT) >= t->nchunks) {
         struct pt_inode **c, *chunk;
-        uint32_t j;
 
         c = realloc(t->chunks, (t->nchunks + 1) * sizeof(*c));
         if (!c) {
@@ -165,21 +183,21 @@ static struct pt_inode *alloc_slot(struct pt_itable *t, int *err)
             return NULL;
         }
         t->chunks = c;
-        chunk = calloc(PT_CHUNK_SLOTS, sizeof(*chunk));
+        chunk = pt_chunk_map(CHUNK_BYTES);
         if (!chunk) {
             *err = -ENOMEM;
             return NULL;
         }
-        for (j = 0; j < PT_CHUNK_SLOTS; j++) {
-            pthread_mutex_init(&chunk[j].plock_lock, NULL);
-            chunk[j].idx = (t->nchunks << PT_CHUNK_SHIFT) | j;
-            chunk[j].fd = -1;
-            chunk[j].mount_fd = -1;
-        }
         t->chunks[t->nchunks++] = chunk;
     }
+    /* First use of this slot: set it up now, not with its whole chunk. */
+    ino = slot(t, idx);
+    pthread_mutex_init(&ino->plock_lock, NULL);
+    ino->idx = idx;
+    ino->fd = -1;
+    ino->mount_fd = -1;
     t->nslots++;
-    return slot(t, idx);
+    return ino;
 }
 
 /* Called with t->lock held: link a filled slot into the hash. */

@@ -64,17 +64,18 @@ struct pt_plock {
 
 /*
  * One inode the guest holds.  The key, type, fd and handle are set before
- * the slot becomes visible and do not change until it is freed.
+ * the slot becomes visible and do not change until it is freed.  The
+ * table has one per inode: the fields are ordered for little padding.
  */
 struct pt_inode {
     uint64_t dev, ino, mnt_id; /* the key */
+    struct file_handle *fh;    /* malloc'd, or NULL */
     mode_t type;               /* S_IFMT bits */
     int fd;                    /* O_PATH fd, or -1 when @fh is set */
     int mount_fd;              /* for open_by_handle_at (owned by the fs) */
-    struct file_handle *fh;    /* malloc'd, or NULL */
     /* protected by the table's lock */
-    uint64_t nlookup; /* the guest's references (LOOKUP .. FORGET) */
     uint32_t pins;    /* requests using this inode now */
+    uint64_t nlookup; /* the guest's references (LOOKUP .. FORGET) */
     uint32_t gen;     /* bumped when the slot is freed */
     uint32_t hnext;   /* hash chain / free list: slot index, 0 = end */
     uint32_t idx;     /* own slot index */
@@ -151,6 +152,17 @@ struct pt_fs {
 };
 
 /* --- pt-inode.c ---------------------------------------------------------- */
+/**
+ * pt_chunk_map() - zeroed memory for a chunk of table slots, mapped on its
+ * own so that its pages become resident only as slots are first used (a
+ * calloc'd chunk may be cleared, or set up, whole).
+ * @size: bytes
+ *
+ * Return: the chunk, or NULL.  Give it back with pt_chunk_unmap().
+ */
+void *pt_chunk_map(size_t size);
+/** pt_chunk_unmap() - unmap @chunk of @size bytes; NULL is a no-op. */
+void pt_chunk_unmap(void *chunk, size_t size);
 int pt_itable_init(struct pt_itable *t);
 /* Close every fd and free everything. */
 void pt_itable_fini(struct pt_itable *t);
