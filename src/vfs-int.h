@@ -60,6 +60,9 @@ struct vfs_queue {
     struct vfs_queue *next_work;
     bool in_pool;
 
+    /* The queue thread only: its current polling window (vfs-queue.c). */
+    uint64_t poll_ns;
+
     /* Control thread only. */
     pthread_t thread;
     bool running;  /* thread exists */

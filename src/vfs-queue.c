@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -164,11 +165,12 @@ static uint64_t now_ns(void)
  * --poll-us: look at the ring for a while before sleeping, with kicks
  * still disabled (the driver need not kick a device that polls: the
  * technique of DPDK's and SPDK's vhost backends).  True when a chain
- * arrived.  The clock is read once per 64 looks.
+ * arrived.  The clock is read, and the CPU yielded to any other runnable
+ * thread on it (the client, a vCPU, another queue), once per 64 looks.
  */
-static bool poll_ring(struct vfs_queue *q)
+static bool poll_ring(struct vfs_queue *q, uint64_t ns)
 {
-    uint64_t end = now_ns() + (uint64_t)q->dev->opts.poll_us * 1000u;
+    uint64_t end = now_ns() + ns;
     bool found = false;
     unsigned int i;
 
@@ -179,8 +181,40 @@ static bool poll_ring(struct vfs_queue *q)
             pthread_mutex_unlock(&q->lock);
             cpu_relax();
         }
+        if (!found) {
+            sched_yield();
+        }
     }
     return found;
+}
+
+/* Smallest polling window once it grows (KVM's halt_poll_ns_grow_start). */
+#define POLL_GROW_START_NS 10000u
+
+/*
+ * Adapt the polling window to how long the thread just slept, as KVM
+ * adapts halt polling: a kick that came within the cap would have been
+ * caught by polling, so poll longer next time (double, from 10 us, up to
+ * the cap); a longer sleep means the ring is idle, so poll shorter (halve,
+ * down to none).  A busy ring thus gets polled, an idle one costs
+ * nothing, and a machine short of CPU time (long sleeps) stops polling.
+ */
+static void poll_adapt(struct vfs_queue *q, uint64_t slept_ns)
+{
+    uint64_t cap = (uint64_t)q->dev->opts.poll_us * 1000u;
+
+    if (slept_ns <= cap) {
+        q->poll_ns = q->poll_ns < POLL_GROW_START_NS ? POLL_GROW_START_NS
+                                                     : q->poll_ns * 2;
+        if (q->poll_ns > cap) {
+            q->poll_ns = cap;
+        }
+    } else {
+        q->poll_ns /= 2;
+        if (q->poll_ns < POLL_GROW_START_NS) {
+            q->poll_ns = 0;
+        }
+    }
 }
 
 static void *queue_main(void *arg)
@@ -191,7 +225,9 @@ static void *queue_main(void *arg)
         {.fd = q->stop_fd, .events = POLLIN},
     };
 
+    q->poll_ns = 0;
     for (;;) {
+        uint64_t slept;
         bool more;
 
         /* No kicks needed while we are busy anyway. */
@@ -199,7 +235,7 @@ static void *queue_main(void *arg)
         vq_disable_notify(q->vq);
         pthread_mutex_unlock(&q->lock);
         vfs_queue_serve(q);
-        if (q->dev->opts.poll_us && !vq_is_broken(q->vq) && poll_ring(q)) {
+        if (q->poll_ns && !vq_is_broken(q->vq) && poll_ring(q, q->poll_ns)) {
             continue;
         }
 
@@ -214,10 +250,14 @@ static void *queue_main(void *arg)
         if (more) {
             continue;
         }
+        slept = now_ns();
         if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
             vhostfs_log(VHOSTFS_LOG_ERR, "queue %u: poll: %s", q->index,
                         strerror(errno));
             break;
+        }
+        if (q->dev->opts.poll_us) {
+            poll_adapt(q, now_ns() - slept);
         }
         if (pfd[1].revents & POLLIN) {
             break;

@@ -243,11 +243,24 @@ static int wait_call(struct vfc_vmm *v, unsigned int qi, int timeout_ms)
     return n;
 }
 
-/* Reap used entries of @r's queue until @r is done. */
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Reap used entries of @r's queue until @r is done.  As a KVM vCPU halts:
+ * the used ring is polled for --poll-us first (callbacks stay enabled,
+ * as a guest driver leaves them), then the call eventfd is slept on.
+ */
 static int wait_used(struct vfc_vmm *v, struct vfc_req *r)
 {
     struct vq_driver *drv = v->q[r->priv_queue].drv;
     int64_t deadline = now_ms() + v->opts->timeout_ms;
+    uint64_t spin_end = 0;
 
     while (!r->priv_done) {
         void *tok = NULL;
@@ -261,7 +274,18 @@ static int wait_used(struct vfc_vmm *v, struct vfc_req *r)
         }
         if (n == 1) {
             complete((uint64_t)(uintptr_t)tok, len);
+            spin_end = 0;
             continue;
+        }
+        if (v->opts->poll_us > 0) {
+            uint64_t t = now_ns();
+
+            if (!spin_end) {
+                spin_end = t + (uint64_t)v->opts->poll_us * 1000u;
+            }
+            if (t < spin_end) {
+                continue;
+            }
         }
         if (vq_driver_enable_cb(drv)) {
             continue;

@@ -75,6 +75,13 @@ static void usage(FILE *f)
           "  --timeout SECONDS      longest wait for the backend to listen and"
           " for\n"
           "                         each reply (default 10)\n"
+          "  --poll-us USEC         wait for a reply as a KVM vCPU halts: poll"
+          " the\n"
+          "                         used ring this long, then sleep on the "
+          "call\n"
+          "                         eventfd (default 200, KVM's halt_poll_ns;"
+          " 0:\n"
+          "                         sleep at once)\n"
           "  -v, --verbose          say what was negotiated\n"
           "  -h, --help             this text\n"
           "\n"
@@ -101,6 +108,7 @@ enum {
     OPT_RING,
     OPT_DAX_PROTOCOL,
     OPT_TIMEOUT,
+    OPT_POLL_US,
 };
 
 static const struct option long_opts[] = {
@@ -110,6 +118,7 @@ static const struct option long_opts[] = {
     {"ring", required_argument, NULL, OPT_RING},
     {"dax-protocol", required_argument, NULL, OPT_DAX_PROTOCOL},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"poll-us", required_argument, NULL, OPT_POLL_US},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -123,6 +132,7 @@ static int parse(int argc, char **argv, struct vfc_opts *o)
         .layout = VQ_LAYOUT_SPLIT,
         .dax_protocol = VHU_DIALECT_UPSTREAM,
         .timeout_ms = 10000,
+        .poll_us = VFC_POLL_US_DEFAULT,
     };
     /* "+": options end at the command; the command parses the rest. */
     while ((c = getopt_long(argc, argv, "+vh", long_opts, NULL)) != -1) {
@@ -168,6 +178,20 @@ static int parse(int argc, char **argv, struct vfc_opts *o)
                                  optarg);
             }
             o->timeout_ms = (int)s * 1000;
+            break;
+        }
+        case OPT_POLL_US: {
+            char *end;
+            long us;
+
+            errno = 0;
+            us = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || us < 0 || us > 1000000) {
+                return bad_usage("--poll-us: '%s' is not a number of "
+                                 "microseconds from 0 to 1000000",
+                                 optarg);
+            }
+            o->poll_us = (int)us;
             break;
         }
         case 'v':

@@ -36,6 +36,13 @@
 #define VFC_RING_SIZE  128u
 #define VFC_HEAP_START (1ull << 20)
 
+/*
+ * How long a reply is waited for by polling the used ring before sleeping
+ * on the call eventfd: KVM's default halt_poll_ns (200 us), what a guest's
+ * vCPU that halts to wait for an interrupt gets from its host.
+ */
+#define VFC_POLL_US_DEFAULT 200
+
 /* Command line, as main.c parsed it. */
 struct vfc_opts {
     const char *socket_path;               /* --socket: a running backend */
@@ -44,6 +51,7 @@ struct vfc_opts {
     enum vq_layout layout;                 /* --ring */
     enum vhu_backend_dialect dax_protocol; /* --dax-protocol */
     int timeout_ms; /* --timeout: per request and for startup */
+    int poll_us;    /* --poll-us: spin on the used ring before sleeping */
     bool verbose;   /* --verbose */
     bool dax;       /* the command needs the backend request channel */
 };
