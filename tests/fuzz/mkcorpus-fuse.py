@@ -5,7 +5,7 @@
 # corpus/fuse next to this script).  Each file is one input for
 # tests/fuzz/fuzz-fuse.c: byte 0 the shape (bits 0-1 readable iovecs - 1,
 # bits 2-3 writable iovecs - 1, bit 4 no INIT first, bit 5 DAX, bit 6
-# writeback), byte 1 the reply room in 64-byte units (255: max_write),
+# writeback, bit 7 the last iovecs out of reach), byte 1 the reply room in 64-byte units (255: max_write),
 # then one FUSE request, little endian.  Node 2 of the test filesystem is
 # "file" (open handle 1002), 3 is "dir", 4 is "link".
 import os
@@ -73,6 +73,11 @@ def main():
                                                   0, 0, 0) + bytes(300))),
         "write-mismatch": (0x00, 2, req(16, 2, struct.pack(
             "<QQIIQII", FH, 5, 3000, 0, 0, 0, 0) + bytes(30))),
+        # bit 7: the last readable / writable iovec out of reach (DAX window)
+        "read-far-reply": (0x84, 65, req(15, 2, struct.pack(
+            "<QQIIQII", FH, 0, 4096, 0, 0, 0, 0))),
+        "write-far-payload": (0x85, 2, req(16, 2, struct.pack(
+            "<QQIIQII", FH, 0, 80, 0, 0, 0, 0) + b"W" * 80)),
         "statfs": (0x00, 4, req(17, 1)),
         "release": (0x00, 1, req(18, 2, struct.pack("<QIIQ", FH, 0, 2, 9))),
         "fsync": (0x00, 1, req(20, 2, struct.pack("<QII", FH, 1, 0))),
