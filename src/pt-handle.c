@@ -8,6 +8,9 @@
  * the file while it uses the fd, and RELEASE closes the fd only when the
  * last pin goes, so a racing RELEASE can never make a READ land on a
  * recycled fd number that now belongs to another file.
+ *
+ * Memory: as in the inode table, chunks are mapped (pt_chunk_map()) and a
+ * slot is set up when first handed out, so unused slots are not resident.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,6 +20,7 @@
 #include "pt-int.h"
 
 #define SLOT_MASK (PT_CHUNK_SLOTS - 1)
+#define CHUNK_BYTES ((size_t)PT_CHUNK_SLOTS * sizeof(struct pt_file))
 
 static struct pt_file *slot(struct pt_ftable *t, uint32_t idx)
 {
@@ -44,20 +48,19 @@ static void clear_file(struct pt_file *f)
 
 void pt_ftable_fini(struct pt_ftable *t)
 {
-    uint32_t i, j;
+    uint32_t i;
 
+    /* Slots 1 .. nslots - 1 were set up (alloc_slot()), the rest never. */
     for (i = 1; i < t->nslots; i++) {
         struct pt_file *f = slot(t, i);
 
         if (f->used) {
             clear_file(f);
         }
+        pthread_mutex_destroy(&f->dir_lock);
     }
     for (i = 0; i < t->nchunks; i++) {
-        for (j = 0; j < PT_CHUNK_SLOTS; j++) {
-            pthread_mutex_destroy(&t->chunks[i][j].dir_lock);
-        }
-        free(t->chunks[i]);
+        pt_chunk_unmap(t->chunks[i], CHUNK_BYTES);
     }
     free(t->chunks);
     pthread_mutex_destroy(&t->lock);
@@ -82,7 +85,6 @@ static struct pt_file *alloc_slot(struct pt_ftable *t, uint32_t *idx, int *err)
     *idx = t->nslots;
     if ((*idx >> PT_CHUNK_SHIFT) >= t->nchunks) {
         struct pt_file **c, *chunk;
-        uint32_t j;
 
         c = realloc(t->chunks, (t->nchunks + 1) * sizeof(*c));
         if (!c) {
@@ -90,20 +92,20 @@ static struct pt_file *alloc_slot(struct pt_ftable *t, uint32_t *idx, int *err)
             return NULL;
         }
         t->chunks = c;
-        chunk = calloc(PT_CHUNK_SLOTS, sizeof(*chunk));
+        chunk = pt_chunk_map(CHUNK_BYTES);
         if (!chunk) {
             *err = -ENOMEM;
             return NULL;
         }
-        for (j = 0; j < PT_CHUNK_SLOTS; j++) {
-            pthread_mutex_init(&chunk[j].dir_lock, NULL);
-            chunk[j].fd = -1;
-            chunk[j].idx = (t->nchunks << PT_CHUNK_SHIFT) | j;
-        }
         t->chunks[t->nchunks++] = chunk;
     }
+    /* First use of this slot: set it up now, not with its whole chunk. */
+    f = slot(t, *idx);
+    pthread_mutex_init(&f->dir_lock, NULL);
+    f->fd = -1;
+    f->idx = *idx;
     t->nslots++;
-    return slot(t, *idx);
+    return f;
 }
 
 int pt_file_add(struct pt_fs *fs, int fd, uint64_t nodeid, bool is_dir,

@@ -64,6 +64,8 @@ void pt_chunk_unmap(void *chunk, size_t size)
 
 int pt_itable_init(struct pt_itable *t)
 {
+    unsigned int i;
+
     memset(t, 0, sizeof(*t));
     t->nbuckets = 1024;
     t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
@@ -72,6 +74,9 @@ int pt_itable_init(struct pt_itable *t)
     }
     t->nslots = 1; /* index 0 is never a node id */
     pthread_mutex_init(&t->lock, NULL);
+    for (i = 0; i < PT_PLOCK_STRIPES; i++) {
+        pthread_mutex_init(&t->plock_locks[i], NULL);
+    }
     return 0;
 }
 
@@ -90,7 +95,6 @@ void pt_itable_fini(struct pt_itable *t)
 {
     uint32_t i;
 
-    /* Slots 1 .. nslots - 1 were set up (alloc_slot()), the rest never. */
     for (i = 1; i < t->nslots; i++) {
         struct pt_inode *ino = slot(t, i);
 
@@ -101,10 +105,12 @@ void pt_itable_fini(struct pt_itable *t)
             free(ino->fh);
             free_plocks(ino->plocks);
         }
-        pthread_mutex_destroy(&ino->plock_lock);
     }
     for (i = 0; i < t->nchunks; i++) {
         pt_chunk_unmap(t->chunks[i], CHUNK_BYTES);
+    }
+    for (i = 0; i < PT_PLOCK_STRIPES; i++) {
+        pthread_mutex_destroy(&t->plock_locks[i]);
     }
     free(t->chunks);
     free(t->buckets);
@@ -192,7 +198,6 @@ static struct pt_inode *alloc_slot(struct pt_itable *t, int *err)
     }
     /* First use of this slot: set it up now, not with its whole chunk. */
     ino = slot(t, idx);
-    pthread_mutex_init(&ino->plock_lock, NULL);
     ino->idx = idx;
     ino->fd = -1;
     ino->mount_fd = -1;
@@ -245,7 +250,7 @@ static void unpublish(struct pt_itable *t, struct pt_inode *ino,
     }
     l->fd = ino->fd;
     l->fh = ino->fh;
-    /* nobody pins the inode: plock_lock is free */
+    /* nobody pins the inode: nobody holds its plock lock */
     l->plocks = ino->plocks;
     ino->plocks = NULL;
     ino->fd = -1;
@@ -595,6 +600,16 @@ int64_t pt_inode_nlookup(struct pt_fs *fs, uint64_t nodeid)
     }
     pthread_mutex_unlock(&t->lock);
     return n;
+}
+
+void pt_inode_plock_lock(struct pt_fs *fs, struct pt_inode *ino)
+{
+    pthread_mutex_lock(&fs->itab.plock_locks[ino->idx % PT_PLOCK_STRIPES]);
+}
+
+void pt_inode_plock_unlock(struct pt_fs *fs, struct pt_inode *ino)
+{
+    pthread_mutex_unlock(&fs->itab.plock_locks[ino->idx % PT_PLOCK_STRIPES]);
 }
 
 int pt_inode_fd(struct pt_fs *fs, struct pt_inode *ino)

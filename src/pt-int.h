@@ -81,10 +81,15 @@ struct pt_inode {
     uint32_t idx;     /* own slot index */
     bool used;
     bool hashed; /* found by its key (a stale handle's inode is not) */
-    /* protected by plock_lock */
-    pthread_mutex_t plock_lock;
+    /* protected by the inode's plock lock (pt_inode_plock_lock()) */
     struct pt_plock *plocks;
 };
+
+/*
+ * Locks of the inodes' plocks lists, shared by slot index: a mutex in each
+ * inode would be a third of its size, for the few that see POSIX locks.
+ */
+#define PT_PLOCK_STRIPES 64
 
 struct pt_itable {
     pthread_mutex_t lock;
@@ -97,6 +102,7 @@ struct pt_itable {
     uint32_t nbuckets;  /* a power of two */
     uint32_t count;     /* live inodes */
     uint32_t nfds;      /* live inodes holding an fd */
+    pthread_mutex_t plock_locks[PT_PLOCK_STRIPES];
 };
 
 /* getdents64 buffer of an open directory. */
@@ -192,6 +198,9 @@ int64_t pt_inode_nlookup(struct pt_fs *fs, uint64_t nodeid);
  */
 int pt_inode_fd(struct pt_fs *fs, struct pt_inode *ino);
 void pt_inode_fd_put(struct pt_inode *ino, int fd);
+/* Lock and unlock @ino's plocks list (a lock shared with other slots). */
+void pt_inode_plock_lock(struct pt_fs *fs, struct pt_inode *ino);
+void pt_inode_plock_unlock(struct pt_fs *fs, struct pt_inode *ino);
 /* A mount fd for open_by_handle_at on @mnt_id (-1: none yet; adds it). */
 int pt_mount_fd(struct pt_fs *fs, uint64_t mnt_id, int dirfd, mode_t type);
 

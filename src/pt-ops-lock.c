@@ -63,7 +63,7 @@ static int owner_fd(struct pt_fs *fs, struct pt_inode *node, uint64_t owner)
     struct pt_plock *p;
     int fd, dupfd;
 
-    pthread_mutex_lock(&node->plock_lock);
+    pt_inode_plock_lock(fs, node);
     for (p = node->plocks; p; p = p->next) {
         if (p->owner == owner) {
             break;
@@ -75,13 +75,13 @@ static int owner_fd(struct pt_fs *fs, struct pt_inode *node, uint64_t owner)
             fd = pt_inode_open(fs, node, O_RDONLY | O_NONBLOCK);
         }
         if (fd < 0) {
-            pthread_mutex_unlock(&node->plock_lock);
+            pt_inode_plock_unlock(fs, node);
             return fd;
         }
         p = malloc(sizeof(*p));
         if (!p) {
             close(fd);
-            pthread_mutex_unlock(&node->plock_lock);
+            pt_inode_plock_unlock(fs, node);
             return -ENOMEM;
         }
         p->owner = owner;
@@ -91,7 +91,7 @@ static int owner_fd(struct pt_fs *fs, struct pt_inode *node, uint64_t owner)
     }
     dupfd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0);
     dupfd = dupfd < 0 ? -errno : dupfd;
-    pthread_mutex_unlock(&node->plock_lock);
+    pt_inode_plock_unlock(fs, node);
     return dupfd;
 }
 
@@ -104,7 +104,7 @@ void pt_plock_drop(struct pt_fs *fs, uint64_t ino, uint64_t owner)
     if (!node) {
         return;
     }
-    pthread_mutex_lock(&node->plock_lock);
+    pt_inode_plock_lock(fs, node);
     for (pp = &node->plocks; *pp; pp = &(*pp)->next) {
         if ((*pp)->owner == owner) {
             p = *pp;
@@ -112,7 +112,7 @@ void pt_plock_drop(struct pt_fs *fs, uint64_t ino, uint64_t owner)
             break;
         }
     }
-    pthread_mutex_unlock(&node->plock_lock);
+    pt_inode_plock_unlock(fs, node);
     pt_inode_put(fs, node);
     if (p) {
         close(p->fd);

@@ -24,10 +24,18 @@
  */
 #define VFS_IOV_PER_REQ 1024
 
+/* A slot's arrays: 24 KiB, resident only once a request has used them. */
+struct vfs_slot_bufs {
+    struct iovec iov[VFS_IOV_PER_REQ];
+    uint64_t gpa[VFS_IOV_PER_REQ]; /* with DAX: iovecs outside memory */
+};
+
 /*
  * One request in flight.  The queue thread serves requests inline in a
  * slot; a request the server leaves pending (SETLKW) keeps its slot, with
- * the element's table reference and iovecs, until it completes.
+ * the element's table reference and iovecs, until it completes.  The
+ * slots are small and kept together; their arrays are mapped apart
+ * (vfs_queue.bufs), so setting up the free list touches no array.
  */
 struct vfs_slot {
     struct vfs_queue *q;
@@ -35,8 +43,8 @@ struct vfs_slot {
     uint64_t epoch;             /* q->epoch when popped */
     struct vq_elem elem;
     struct fsrv_req req;
-    struct iovec iov[VFS_IOV_PER_REQ];
-    uint64_t gpa[VFS_IOV_PER_REQ]; /* with DAX: iovecs outside memory */
+    struct iovec *iov; /* VFS_IOV_PER_REQ, in q->bufs */
+    uint64_t *gpa;     /* VFS_IOV_PER_REQ, in q->bufs */
 };
 
 struct vfs_queue {
@@ -51,6 +59,7 @@ struct vfs_queue {
      */
     pthread_mutex_t lock;
     struct vfs_slot *slots; /* nslots, allocated at first start */
+    struct vfs_slot_bufs *bufs; /* nslots, mapped with the slots */
     unsigned int nslots;
     struct vfs_slot *free;
     pthread_cond_t slot_freed; /* with lock: a slot went back to free */

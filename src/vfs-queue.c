@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -291,23 +292,45 @@ int vfs_queue_init(struct vfs_queue *q, struct vfs_device *dev,
     return 0;
 }
 
+static size_t bufs_size(const struct vfs_queue *q)
+{
+    return (size_t)q->nslots * sizeof(*q->bufs);
+}
+
 static int alloc_slots(struct vfs_queue *q)
 {
     /* One inline, one per worker, one per SETLKW that may wait. */
     unsigned int i,
         n = q->dev->opts.max_blocked_locks + 1 + q->dev->opts.thread_pool_size;
+    void *bufs;
 
     if (q->slots) {
         return 0;
     }
-    /* Untouched slots cost address space, not resident memory. */
     q->slots = calloc(n, sizeof(*q->slots));
     if (!q->slots) {
         return -ENOMEM;
     }
+    /*
+     * The arrays are mapped, not calloc'd: a calloc of this size may come
+     * from the heap and be cleared whole.  Untouched arrays cost address
+     * space, not resident memory; the free list is a stack, so a queue at
+     * depth 1 keeps using the first slot's.
+     */
     q->nslots = n;
+    bufs = mmap(NULL, bufs_size(q), PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (bufs == MAP_FAILED) {
+        free(q->slots);
+        q->slots = NULL;
+        q->nslots = 0;
+        return -ENOMEM;
+    }
+    q->bufs = bufs;
     for (i = n; i-- > 0;) {
         q->slots[i].q = q;
+        q->slots[i].iov = q->bufs[i].iov;
+        q->slots[i].gpa = q->bufs[i].gpa;
         slot_put(q, &q->slots[i]);
     }
     return 0;
@@ -378,5 +401,8 @@ void vfs_queue_destroy(struct vfs_queue *q)
     close(q->stop_fd);
     pthread_cond_destroy(&q->slot_freed);
     pthread_mutex_destroy(&q->lock);
+    if (q->bufs) {
+        munmap(q->bufs, bufs_size(q));
+    }
     free(q->slots);
 }
