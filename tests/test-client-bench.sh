@@ -3,7 +3,8 @@
 # very short run of every workload against vhostfsd, then with --compare
 # against QEMU's C virtiofsd.  It checks that the runs complete, exit 0
 # and that the --json output parses and names every workload; the numbers
-# themselves are not checked (they depend on the machine).
+# themselves are not checked (they depend on the machine).  It also checks
+# that the client's pread baseline runs in every round of seqread-1m.
 #
 # Needs root (the daemons' sandboxes); the --compare case also needs
 # /usr/lib/qemu/virtiofsd (Debian package qemu-system-common) and skips
@@ -27,7 +28,7 @@ trap 'rm -rf "$work"' EXIT
 trap 'exit 1' INT TERM
 mkdir -p "$work/share"
 
-echo "1..7"
+echo "1..8"
 n=0
 
 # Every workload key the JSON must have, with the backends it names.
@@ -101,6 +102,24 @@ EOF
 st=$?
 ok "$st" "dax-read against vhostfsd --dax=shmem has numbers"
 [ "$st" -eq 0 ] || diag "$work/dax.err"
+
+# The client's pread baseline runs in each round of seqread-1m, right
+# after the backend (the progress lines on stderr say what ran, in order).
+# shellcheck disable=SC2086
+"$client" --timeout 30 --dir "$work/share" --backend "$vhostfsd" \
+    bench $small --rounds 2 --workloads seqread-1m,pread-1m \
+    >"$work/base.out" 2>"$work/base.err"
+rc=$?
+order=$(sed -n 's/^# round \([0-9]\)\/2 \([^ ]*\) \([^:]*\):.*/\1 \2 \3/p' \
+    "$work/base.err" | tr '\n' ,)
+want="1 vhostfsd seqread-1m,1 client pread-1m,"
+want="${want}2 vhostfsd seqread-1m,2 client pread-1m,"
+[ "$rc" -eq 0 ] && [ "$order" = "$want" ] &&
+    grep -q "^# cached 1 MiB reads, vhostfsd: .* % of the client's pread loop" \
+        "$work/base.out"
+st=$?
+ok "$st" "the pread baseline runs in every round beside seqread-1m"
+[ "$st" -eq 0 ] || { echo "# order: $order"; diag "$work/base.err"; }
 
 left=$(find "$work/share" -mindepth 1 | head -n 5)
 [ -z "$left" ]

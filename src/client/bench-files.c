@@ -38,7 +38,7 @@ static int fill_file(struct bench *b, const char *name)
         uint64_t left = b->o.file_size - off;
         size_t n = left < BENCH_SEQ_SIZE ? (size_t)left : BENCH_SEQ_SIZE;
 
-        if (pwrite(fd, b->buf, n, (off_t)off) != (ssize_t)n) {
+        if (pwrite(fd, b->pat, n, (off_t)off) != (ssize_t)n) {
             close(fd);
             goto fail;
         }
@@ -56,8 +56,9 @@ int bench_host_setup(struct bench *b)
     unsigned int i;
     size_t k;
 
+    /* What the workloads check the read file's content against. */
     for (k = 0; k < BENCH_SEQ_SIZE; k++) {
-        b->buf[k] = (uint8_t)(k * 131 + 7);
+        b->pat[k] = (uint8_t)(k * 131 + 7);
     }
     snprintf(b->sub, sizeof(b->sub), "vfc-bench.%d", (int)getpid());
     snprintf(b->hsub, sizeof(b->hsub), "%s/%s", b->dir, b->sub);

@@ -10,7 +10,9 @@
  *
  * Every workload runs on each backend in turn, A B A B ..., for --rounds
  * rounds (3 with --compare, else 1), so that drift on a busy machine hits
- * both; the round with the median ops/s is reported.  With --backend, the
+ * both; the round with the median ops/s is reported.  The client's own
+ * pread loop (pread-1m), the baseline of cached 1 MiB reads, runs in each
+ * round of seqread-1m right after the backends.  With --backend, the
  * backend's CPU time (utime + stime of its process group, from
  * /proc/PID/stat) during each workload and its peak RSS (the largest
  * VmHWM in the group) are reported too.
@@ -179,7 +181,10 @@ static int bench_usage(const char *fmt, const char *arg)
           "                         randread-4k-qd1 randread-4k-qd16\n"
           "                         randwrite-4k-qd1 randwrite-4k-qd16\n"
           "                         create stat unlink (run together)\n"
-          "                         readdir pread-1m\n"
+          "                         readdir\n"
+          "                         pread-1m (the client's pread loop, "
+          "in each\n"
+          "                         round of seqread-1m)\n"
           "                         dax-read (with a DAX backend)\n"
           "  [--rounds N]           rounds, median reported (3 with "
           "--compare)\n"
@@ -380,51 +385,59 @@ static void be_name(struct bench_be *be, const char *cmd)
     be->cmd = cmd;
 }
 
+/* Workload @wl of round @r on backend @e (the client's pread loop: @e 0,
+ * no backend).  Returns 0 or -1 after printing why. */
+static int run_one(struct bench *b, struct bench_be *be, unsigned int e,
+                   unsigned int r, unsigned int wl)
+{
+    struct bench_result *res = &b->res[e][r][wl];
+
+    snprintf(b->progress, sizeof(b->progress), "round %u/%u %s", r + 1,
+             b->o.rounds, wl == BW_PREAD ? "client" : be[e].name);
+    memset(res, 0, sizeof(*res) * (wl == BW_CREATE ? 3 : wl == BW_DAX ? 2 : 1));
+    b->rng = 0x9e3779b97f4a7c15ull + r * 7919u + wl;
+    if (bench_run(b, wl == BW_PREAD ? NULL : &be[e], (enum bench_wl)wl, res) <
+        0) {
+        return -1;
+    }
+    bench_progress(b, bench_wl_name[wl], res->ops,
+                   bench_now_ns() - (uint64_t)(res->seconds * 1e9), true);
+    if (wl != BW_PREAD && !vfc_vmm_backend_alive(be[e].v)) {
+        fprintf(stderr, "vhostfs-client: bench: %s has exited\n", be[e].name);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Every workload, round after round, A B A B.  The client's pread loop,
+ * the baseline of seqread-1m, runs in each round of seqread-1m right
+ * after the backends, so that both see the same conditions.
+ */
 static int run_all(struct bench *b, struct bench_be *be, unsigned int nbe)
 {
+    bool pread_with_seq = b->o.want[BW_SEQREAD] && b->o.want[BW_PREAD];
     unsigned int wl, r, e;
+    int rc = 0;
 
-    for (wl = 0; wl < BW_COUNT; wl++) {
+    for (wl = 0; wl < BW_COUNT && rc == 0; wl++) {
         if (!b->o.want[wl] || wl == BW_STAT || wl == BW_UNLINK ||
-            wl == BW_DAX_1M) {
+            wl == BW_DAX_1M || (wl == BW_PREAD && pread_with_seq)) {
             continue;
         }
-        for (r = 0; r < b->o.rounds; r++) {
-            for (e = 0; e < (wl == BW_PREAD ? 1 : nbe); e++) {
-                struct bench_result *res = &b->res[e][r][wl];
-
-                snprintf(b->progress, sizeof(b->progress), "round %u/%u %s",
-                         r + 1, b->o.rounds,
-                         wl == BW_PREAD ? "client" : be[e].name);
-                memset(res, 0,
-                       sizeof(*res) * (wl == BW_CREATE ? 3
-                                       : wl == BW_DAX  ? 2
-                                                       : 1));
-                b->rng = 0x9e3779b97f4a7c15ull + r * 7919u + wl;
-                if (bench_run(b, wl == BW_PREAD ? NULL : &be[e],
-                              (enum bench_wl)wl, res) < 0) {
-                    if (b->o.progress_tty) {
-                        fputc('\n', stderr);
-                    }
-                    return -1;
-                }
-                bench_progress(b, bench_wl_name[wl], res->ops,
-                               bench_now_ns() - (uint64_t)(res->seconds * 1e9),
-                               true);
-                if (wl != BW_PREAD && !vfc_vmm_backend_alive(be[e].v)) {
-                    fprintf(stderr,
-                            "vhostfs-client: bench: %s has "
-                            "exited\n",
-                            be[e].name);
-                    return -1;
-                }
+        for (r = 0; r < b->o.rounds && rc == 0; r++) {
+            for (e = 0; e < (wl == BW_PREAD ? 1 : nbe) && rc == 0; e++) {
+                rc = run_one(b, be, e, r, wl);
+            }
+            if (rc == 0 && wl == BW_SEQREAD && pread_with_seq) {
+                rc = run_one(b, be, 0, r, BW_PREAD);
             }
         }
     }
     if (b->o.progress_tty) {
         fputc('\n', stderr);
     }
-    return 0;
+    return rc;
 }
 
 int vfc_cmd_bench(struct vfc_vmm *v, int argc, char **argv)
@@ -433,7 +446,7 @@ int vfc_cmd_bench(struct vfc_vmm *v, int argc, char **argv)
     struct bench_be be[2];
     struct vfc_opts opts_b;
     struct vfc_vmm vb;
-    bool vb_started = false, nomem = false;
+    bool vb_started = false;
     unsigned int nbe = 1, k;
     int status = 1;
 
@@ -447,13 +460,11 @@ int vfc_cmd_bench(struct vfc_vmm *v, int argc, char **argv)
     b.lat = malloc(b.lat_cap * sizeof(*b.lat));
     /* Page-aligned, as a guest's page cache is (and dd's buffer). */
     b.buf = aligned_alloc(4096, BENCH_SEQ_SIZE);
+    b.pat = malloc(BENCH_SEQ_SIZE);
     b.meta_cap = b.o.files;
     b.meta_nodes = malloc(b.meta_cap * sizeof(*b.meta_nodes));
-    for (k = 0; k < BENCH_QD; k++) {
-        b.rbuf[k] = malloc(BENCH_RAND_SIZE);
-        nomem |= !b.rbuf[k];
-    }
-    if (nomem || !b.lat || !b.buf || !b.meta_nodes) {
+    b.vrng = 0x2545f4914f6cdd1dull;
+    if (!b.lat || !b.buf || !b.pat || !b.meta_nodes) {
         fprintf(stderr, "vhostfs-client: bench: out of memory\n");
         goto out;
     }
@@ -498,10 +509,8 @@ out:
         }
     }
     bench_host_cleanup(&b);
-    for (k = 0; k < BENCH_QD; k++) {
-        free(b.rbuf[k]);
-    }
     free(b.meta_nodes);
+    free(b.pat);
     free(b.buf);
     free(b.lat);
     return status;

@@ -5,7 +5,12 @@
  * sets up each backend's session and runs the workloads.
  *
  * Memory: everything is allocated once before the first workload (the
- * latency array, the reply buffer); nothing is allocated while timing.
+ * latency array, the buffers); nothing is allocated while timing.  The
+ * data workloads use buffers in each backend's guest memory, allocated
+ * once per session and reused by every request, as a guest application
+ * doing O_DIRECT reads and writes hands the device its own pages: reply
+ * bodies are neither poisoned as a whole nor copied, write payloads are
+ * not copied.
  */
 #ifndef VHOSTFS_CLIENT_BENCH_H
 #define VHOSTFS_CLIENT_BENCH_H
@@ -40,6 +45,8 @@ enum bench_wl {
 #define BENCH_META_CAP   (1u << 20) /* files one create phase may make */
 #define BENCH_MAX_ROUNDS 9u
 #define BENCH_LAT_CAP    (1u << 22) /* latencies kept per workload */
+#define BENCH_VFY_PIECE  64u        /* bytes of a reply sampled per piece */
+#define BENCH_VFY_EVERY  64u        /* every that many reads: all of it */
 
 /* Options after the command name. */
 struct bench_opts {
@@ -83,6 +90,12 @@ struct bench_be {
     bool map_alignment_ok;         /* INIT gave FUSE_MAP_ALIGNMENT <= 2 MiB */
     struct bench_dax *dax;         /* bench-dax.c's window; it frees it */
     const char *dax_why;           /* dax-read not measured: why (static) */
+    /* Guest buffers of the data workloads, below the heap's floor for
+     * the whole session (bench_session()), and this process's view. */
+    uint64_t rd_gpa, wr_gpa;     /* 1 MiB: read body, write payload */
+    uint8_t *rd, *wr;            /* wr holds the file pattern */
+    uint64_t rd4k_gpa[BENCH_QD]; /* 4 KiB read bodies, one per slot */
+    uint8_t *rd4k[BENCH_QD];
 };
 
 /* The run: options, host paths, buffers and a random state. */
@@ -93,9 +106,12 @@ struct bench {
     char hsub[4096]; /* its host path */
     uint64_t *lat;   /* per-op latencies, ns */
     size_t lat_cap;
-    uint8_t *buf;            /* 1 MiB write source and reply buffer */
-    uint8_t *rbuf[BENCH_QD]; /* 4 KiB reply buffers of queued requests */
+    uint8_t *buf; /* 1 MiB scratch: pread, READDIR and DAX copies */
+    uint8_t *pat; /* 1 MiB: every 1 MiB block of the files holds it */
     uint64_t rng;
+    uint64_t vrng;        /* where the sampled piece of a reply lies */
+    uint64_t nreads;      /* replies checked: every BENCH_VFY_EVERY, all */
+    uint64_t untimed_ns;  /* full checks, left out of what is measured */
     uint64_t *meta_nodes; /* node ids of the files CREATE made */
     size_t meta_cap, meta_n;
     uint64_t last_i;   /* operations the last QD1 loop ran */
