@@ -422,8 +422,14 @@ static uint32_t vfy_cmp(const struct bench *b, uint64_t off, const uint8_t *p,
 }
 
 /* Where the third sampled piece of a reply of @size bytes lies. */
+/* vfy_mid()'s answer for a read checked whole: poisoned whole before. */
+#define VFY_FULL UINT32_MAX
+
 static uint32_t vfy_mid(struct bench *b, uint32_t size)
 {
+    if (b->nreads++ % BENCH_VFY_EVERY == 0) {
+        return VFY_FULL;
+    }
     b->vrng ^= b->vrng << 13;
     b->vrng ^= b->vrng >> 7;
     b->vrng ^= b->vrng << 17;
@@ -432,14 +438,26 @@ static uint32_t vfy_mid(struct bench *b, uint32_t size)
                : 0;
 }
 
-/* Set the three sampled pieces of @buf to the complement of what the file
- * holds there, so that a backend that writes nothing fails the check. */
-static void vfy_poison(const struct bench *b, uint8_t *buf, uint64_t off,
+/*
+ * Set the three sampled pieces of @buf (all of it for VFY_FULL, untimed)
+ * to the complement of what the file holds there, so that a backend that
+ * writes nothing, or only part, fails the check.
+ */
+static void vfy_poison(struct bench *b, uint8_t *buf, uint64_t off,
                        uint32_t size, uint32_t mid)
 {
     uint32_t piece = size < BENCH_VFY_PIECE ? size : BENCH_VFY_PIECE;
     uint32_t at[3] = {0, size - piece, mid}, k, j;
 
+    if (mid == VFY_FULL) {
+        uint64_t t0 = bench_now_ns();
+
+        for (j = 0; j < size; j++) {
+            buf[j] = (uint8_t)~b->pat[(off + j) % BENCH_SEQ_SIZE];
+        }
+        b->untimed_ns += bench_now_ns() - t0;
+        return;
+    }
     for (k = 0; k < 3; k++) {
         for (j = at[k]; j < at[k] + piece; j++) {
             buf[j] = (uint8_t)~b->pat[(off + j) % BENCH_SEQ_SIZE];
@@ -450,7 +468,7 @@ static void vfy_poison(const struct bench *b, uint8_t *buf, uint64_t off,
 /*
  * Check a READ reply of @len bytes in @buf, asked for @size bytes at
  * @off: the size, the three pieces vfy_poison() set and, every
- * BENCH_VFY_EVERY replies, all of it.  Returns 0, or -1 after printing
+ * BENCH_VFY_EVERY replies (VFY_FULL), all of it.  Returns 0, or -1 after printing
  * what differs.
  */
 static int vfy_check(struct bench *b, const struct bench_be *be,
@@ -458,7 +476,8 @@ static int vfy_check(struct bench *b, const struct bench_be *be,
                      uint32_t len, uint32_t mid)
 {
     uint32_t piece = size < BENCH_VFY_PIECE ? size : BENCH_VFY_PIECE;
-    uint32_t at[3] = {0, size - piece, mid}, k, bad = size;
+    uint32_t at[3] = {0, size - piece, mid == VFY_FULL ? 0 : mid}, k;
+    uint32_t bad = size;
     const char *what = "sampled";
 
     if (len != size) {
@@ -475,7 +494,7 @@ static int vfy_check(struct bench *b, const struct bench_be *be,
             bad = at[k] + d;
         }
     }
-    if (bad == size && b->nreads++ % BENCH_VFY_EVERY == 0) {
+    if (bad == size && mid == VFY_FULL) {
         uint64_t t0 = bench_now_ns();
 
         what = "full";
