@@ -532,6 +532,7 @@ void vfsd_options_init(struct vfsd_options *o)
     o->fd = VFSD_NO_FD;
     o->num_request_queues = 1;
     o->thread_pool_size = 0;  /* both peers: requests handled inline */
+    o->poll_us = VFSD_POLL_US_DEFAULT;
     o->max_idle_threads = 10; /* QEMU's default */
     o->cache = VFSD_CACHE_AUTO;
     o->announce_submounts = true;

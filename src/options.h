@@ -147,6 +147,8 @@ struct vfsd_xlate {
 #define VFSD_MAX_QUEUES     64      /* --num-request-queues */
 #define VFSD_MAX_THREADS    4096    /* --thread-pool-size, max_idle_threads */
 #define VFSD_MAX_POLL_US    1000000 /* --poll-us */
+/* --poll-us by default: adaptive, off on a contended CPU (vfs-queue.c). */
+#define VFSD_POLL_US_DEFAULT 50
 #define VFSD_DAX_ALIGN      (2ull << 20) /* the guest maps 2 MiB ranges */
 #define VFSD_DAX_WINDOW_DFL (2ull << 30) /* 2 GiB when --dax is on */
 #define VFSD_DAX_WINDOW_MAX (1ull << 40)

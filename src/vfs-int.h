@@ -69,8 +69,12 @@ struct vfs_queue {
     struct vfs_queue *next_work;
     bool in_pool;
 
-    /* The queue thread only: its current polling window (vfs-queue.c). */
+    /* The queue thread only: its polling window, and no polling before
+     * poll_off_until (CLOCK_MONOTONIC ns) after a preemption, which
+     * pushes the next back-off (poll_backoff_ns) further. */
     uint64_t poll_ns;
+    uint64_t poll_off_until;
+    uint64_t poll_backoff_ns;
 
     /* Control thread only. */
     pthread_t thread;

@@ -163,34 +163,66 @@ static uint64_t now_ns(void)
 }
 
 /*
+ * A gap this long between two looks at the clock while polling (64 looks
+ * at the ring and a yield take a few microseconds) means the yield gave
+ * the CPU away for a time slice (the scheduler's smallest is 0.75 ms):
+ * another thread wants this CPU, and polling only delays both.  Shorter
+ * gaps happen on an idle virtual machine too (a kernel thread's turn, the
+ * host taking the vCPU for a moment: hundreds per second above 30 us on
+ * the machine of doc/PERFORMANCE.md, a few above 500 us).
+ */
+#define POLL_PREEMPTED_NS 500000u
+/* How long polling stays off after that: doubling while it recurs. */
+#define POLL_BACKOFF_MIN_NS 10000000ull
+#define POLL_BACKOFF_MAX_NS 1000000000ull
+/* Smallest polling window once it grows (KVM's halt_poll_ns_grow_start). */
+#define POLL_GROW_START_NS 10000u
+
+/*
  * --poll-us: look at the ring for a while before sleeping, with kicks
  * still disabled (the driver need not kick a device that polls: the
  * technique of DPDK's and SPDK's vhost backends).  True when a chain
- * arrived.  The clock is read, and the CPU yielded to any other runnable
- * thread on it (the client, a vCPU, another queue), once per 64 looks.
+ * arrived.  Once per 64 looks the clock is read and the CPU yielded to
+ * any other runnable thread on it (the client, a vCPU, another queue).
+ * Polling pays only on a CPU nobody else wants, which is what KVM's halt
+ * polling checks (single_task_running()): a long gap between two looks
+ * at the clock (a yield that gave the CPU away for a time slice) stops
+ * it, and polling is off for a while (10 ms, doubling up to 1 s while
+ * each new try is cut short too).  While kicks are suppressed, a poller
+ * that is preempted leaves requests waiting for its next time slice,
+ * where a sleeping thread is woken by the kick at once.
  */
 static bool poll_ring(struct vfs_queue *q, uint64_t ns)
 {
-    uint64_t end = now_ns() + ns;
+    uint64_t prev = now_ns(), end = prev + ns, t;
     bool found = false;
     unsigned int i;
 
-    while (!found && now_ns() < end) {
+    while (!found) {
         for (i = 0; i < 64 && !found; i++) {
             pthread_mutex_lock(&q->lock);
             found = vq_is_started(q->vq) && vq_avail_pending(q->vq);
             pthread_mutex_unlock(&q->lock);
             cpu_relax();
         }
-        if (!found) {
-            sched_yield();
+        t = now_ns();
+        if (t - prev > POLL_PREEMPTED_NS) {
+            q->poll_ns = 0;
+            q->poll_off_until = t + q->poll_backoff_ns;
+            if (q->poll_backoff_ns < POLL_BACKOFF_MAX_NS) {
+                q->poll_backoff_ns *= 2;
+            }
+            break;
         }
+        if (found || t >= end) {
+            q->poll_backoff_ns = POLL_BACKOFF_MIN_NS;
+            break;
+        }
+        prev = t;
+        sched_yield();
     }
     return found;
 }
-
-/* Smallest polling window once it grows (KVM's halt_poll_ns_grow_start). */
-#define POLL_GROW_START_NS 10000u
 
 /*
  * Adapt the polling window to how long the thread just slept, as KVM
@@ -198,13 +230,13 @@ static bool poll_ring(struct vfs_queue *q, uint64_t ns)
  * caught by polling, so poll longer next time (double, from 10 us, up to
  * the cap); a longer sleep means the ring is idle, so poll shorter (halve,
  * down to none).  A busy ring thus gets polled, an idle one costs
- * nothing, and a machine short of CPU time (long sleeps) stops polling.
+ * nothing, and a contended CPU (poll_ring()) stops polling for a while.
  */
-static void poll_adapt(struct vfs_queue *q, uint64_t slept_ns)
+static void poll_adapt(struct vfs_queue *q, uint64_t slept_ns, uint64_t now)
 {
     uint64_t cap = (uint64_t)q->dev->opts.poll_us * 1000u;
 
-    if (slept_ns <= cap) {
+    if (slept_ns <= cap && now >= q->poll_off_until) {
         q->poll_ns = q->poll_ns < POLL_GROW_START_NS ? POLL_GROW_START_NS
                                                      : q->poll_ns * 2;
         if (q->poll_ns > cap) {
@@ -227,6 +259,8 @@ static void *queue_main(void *arg)
     };
 
     q->poll_ns = 0;
+    q->poll_off_until = 0;
+    q->poll_backoff_ns = POLL_BACKOFF_MIN_NS;
     for (;;) {
         uint64_t slept;
         bool more;
@@ -258,7 +292,9 @@ static void *queue_main(void *arg)
             break;
         }
         if (q->dev->opts.poll_us) {
-            poll_adapt(q, now_ns() - slept);
+            uint64_t now = now_ns();
+
+            poll_adapt(q, now - slept, now);
         }
         if (pfd[1].revents & POLLIN) {
             break;

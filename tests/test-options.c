@@ -73,7 +73,7 @@ TEST(defaults)
     ASSERT_EQ(o.fd, VFSD_NO_FD);
     ASSERT_EQ(o.num_request_queues, 1);
     ASSERT_EQ(o.thread_pool_size, 0);
-    ASSERT_EQ(o.poll_us, 0);
+    ASSERT_EQ(o.poll_us, VFSD_POLL_US_DEFAULT);
     ASSERT_EQ(o.max_idle_threads, 10);
     ASSERT_EQ(o.cache, VFSD_CACHE_AUTO);
     ASSERT(o.timeout == 1.0 && !o.timeout_set);
@@ -114,7 +114,7 @@ TEST(rust_style_every_option)
               "--preserve-noatime", "--inode-file-handles=mandatory",
               "--dax=shmem", "--dax-window=4G", "--sandbox=chroot",
               "--seccomp=log", "--modcaps=+sys_admin:-chown",
-              "--rlimit-nofile=4096", "--poll-us=50", "--log-level=trace",
+              "--rlimit-nofile=4096", "--poll-us=70", "--log-level=trace",
               "--syslog", "--daemonize", "--uid-map=:0:100000:65536:",
               "--gid-map=:0:200000:10:", "--gid-map=:10:300:1:",
               "--migration-mode=find-paths", "--migration-on-error=guest-error",
@@ -128,7 +128,7 @@ TEST(rust_style_every_option)
     ASSERT_EQ(o.socket_gid, 0);
     ASSERT_EQ(o.num_request_queues, 4);
     ASSERT_EQ(o.thread_pool_size, 16);
-    ASSERT_EQ(o.poll_us, 50);
+    ASSERT_EQ(o.poll_us, 70);
     ASSERT_EQ(o.cache, VFSD_CACHE_METADATA);
     ASSERT(o.timeout == 86400.0);
     ASSERT(o.allow_mmap && o.xattr && o.posix_acl && o.security_label);

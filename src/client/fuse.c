@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -252,15 +253,26 @@ static uint64_t now_ns(void)
 }
 
 /*
+ * A yield that gave the CPU away this long: another thread wants it (a
+ * time slice is 0.75 ms or more; shorter gaps happen on an idle virtual
+ * machine too).
+ */
+#define YIELD_GAVE_AWAY_NS 100000u
+
+/*
  * Reap used entries of @r's queue until @r is done.  As a KVM vCPU halts:
  * the used ring is polled for --poll-us first (callbacks stay enabled,
  * as a guest driver leaves them), then the call eventfd is slept on.
+ * Like KVM's halt polling, which stops when another task wants the CPU,
+ * polling yields every 64 looks and stops once a yield gave the CPU away
+ * for long: on a contended CPU it would only delay the backend.
  */
 static int wait_used(struct vfc_vmm *v, struct vfc_req *r)
 {
     struct vq_driver *drv = v->q[r->priv_queue].drv;
     int64_t deadline = now_ms() + v->opts->timeout_ms;
     uint64_t spin_end = 0;
+    unsigned int looks = 0;
 
     while (!r->priv_done) {
         void *tok = NULL;
@@ -274,18 +286,25 @@ static int wait_used(struct vfc_vmm *v, struct vfc_req *r)
         }
         if (n == 1) {
             complete((uint64_t)(uintptr_t)tok, len);
-            spin_end = 0;
             continue;
         }
-        if (v->opts->poll_us > 0) {
-            uint64_t t = now_ns();
+        if (v->opts->poll_us > 0 && spin_end != UINT64_MAX) {
+            uint64_t t;
 
             if (!spin_end) {
-                spin_end = t + (uint64_t)v->opts->poll_us * 1000u;
+                spin_end = now_ns() + (uint64_t)v->opts->poll_us * 1000u;
             }
-            if (t < spin_end) {
+            if (++looks % 64 != 0) {
                 continue;
             }
+            t = now_ns();
+            if (t < spin_end) {
+                sched_yield();
+                if (now_ns() - t < YIELD_GAVE_AWAY_NS) {
+                    continue;
+                }
+            }
+            spin_end = UINT64_MAX; /* sleep from now on */
         }
         if (vq_driver_enable_cb(drv)) {
             continue;
