@@ -124,9 +124,24 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* A whole decimal number in [min, max] into *@out: 0, or -1. */
+static int parse_int(const char *arg, long min, long max, int *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < min || v > max) {
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
 static int parse(int argc, char **argv, struct vfc_opts *o)
 {
-    int c;
+    int c, n;
 
     *o = (struct vfc_opts){
         .layout = VQ_LAYOUT_SPLIT,
@@ -166,34 +181,22 @@ static int parse(int argc, char **argv, struct vfc_opts *o)
                                  optarg);
             }
             break;
-        case OPT_TIMEOUT: {
-            char *end;
-            long s;
-
-            errno = 0;
-            s = strtol(optarg, &end, 10);
-            if (errno || end == optarg || *end || s < 1 || s > 3600) {
+        case OPT_TIMEOUT:
+            if (parse_int(optarg, 1, 3600, &n) < 0) {
                 return bad_usage("--timeout: '%s' is not a number of "
                                  "seconds from 1 to 3600",
                                  optarg);
             }
-            o->timeout_ms = (int)s * 1000;
+            o->timeout_ms = n * 1000;
             break;
-        }
-        case OPT_POLL_US: {
-            char *end;
-            long us;
-
-            errno = 0;
-            us = strtol(optarg, &end, 10);
-            if (errno || end == optarg || *end || us < 0 || us > 1000000) {
+        case OPT_POLL_US:
+            if (parse_int(optarg, 0, 1000000, &n) < 0) {
                 return bad_usage("--poll-us: '%s' is not a number of "
                                  "microseconds from 0 to 1000000",
                                  optarg);
             }
-            o->poll_us = (int)us;
+            o->poll_us = n;
             break;
-        }
         case 'v':
             o->verbose = true;
             break;
