@@ -229,10 +229,23 @@ out:
     return rc;
 }
 
+/* preadv() or pwritev() at @offset, again on EINTR: bytes or -errno. */
+static ssize_t rw_iov(int fd, const struct iovec *iov, int iovcnt,
+                      uint64_t offset, bool to_file)
+{
+    ssize_t n;
+
+    do {
+        n = to_file ? pwritev(fd, iov, iovcnt, (off_t)offset)
+                    : preadv(fd, iov, iovcnt, (off_t)offset);
+    } while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : n;
+}
+
 /*
  * READ or WRITE with a buffer partly beyond the daemon's reach (struct
- * fs_window_io): runs of reachable iovecs go through preadv()/pwritev(),
- * each unreachable one through win->io (the VMM), in order, until all is
+ * fs_window_io): runs of reachable iovecs go through rw_iov(), each
+ * unreachable one through win->io (the VMM), in order, until all is
  * moved or a piece comes up short.  Returns the bytes moved, or -errno
  * when nothing was.
  */
@@ -257,12 +270,7 @@ static ssize_t rw_window(int fd, const struct iovec *iov, int iovcnt,
             while (j < iovcnt && iov[j].iov_base) {
                 want += iov[j++].iov_len;
             }
-            do {
-                n = to_file
-                        ? pwritev(fd, iov + i, j - i, (off_t)(offset + done))
-                        : preadv(fd, iov + i, j - i, (off_t)(offset + done));
-            } while (n < 0 && errno == EINTR);
-            n = n < 0 ? -errno : n;
+            n = rw_iov(fd, iov + i, j - i, offset + done, to_file);
         }
         if (n < 0) {
             return done ? (ssize_t)done : n;
@@ -274,6 +282,15 @@ static ssize_t rw_window(int fd, const struct iovec *iov, int iovcnt,
         i = j;
     }
     return (ssize_t)done;
+}
+
+/* The data of a READ or WRITE, with or without pieces out of reach. */
+static ssize_t rw_data(int fd, const struct fs_ctx *ctx,
+                       const struct iovec *iov, int iovcnt, uint64_t offset,
+                       bool to_file)
+{
+    return ctx->win ? rw_window(fd, iov, iovcnt, offset, ctx->win, to_file)
+                    : rw_iov(fd, iov, iovcnt, offset, to_file);
 }
 
 ssize_t pt_op_read(void *fsp, const struct fs_ctx *ctx, uint64_t ino,
@@ -292,15 +309,7 @@ ssize_t pt_op_read(void *fsp, const struct fs_ctx *ctx, uint64_t ino,
     if (rc < 0) {
         return rc;
     }
-    if (ctx->win) {
-        n = rw_window(f->fd, iov, iovcnt, offset, ctx->win, false);
-        pt_file_put(fs, f);
-        return n;
-    }
-    do {
-        n = preadv(f->fd, iov, iovcnt, (off_t)offset);
-    } while (n < 0 && errno == EINTR);
-    n = n < 0 ? -errno : n;
+    n = rw_data(f->fd, ctx, iov, iovcnt, offset, false);
     pt_file_put(fs, f);
     return n;
 }
@@ -329,15 +338,7 @@ ssize_t pt_op_write(void *fsp, const struct fs_ctx *ctx, uint64_t ino,
             return rc;
         }
     }
-    if (ctx->win) {
-        n = rw_window(f->fd, iov, iovcnt, offset, ctx->win, true);
-        pt_file_put(fs, f);
-        return n;
-    }
-    do {
-        n = pwritev(f->fd, iov, iovcnt, (off_t)offset);
-    } while (n < 0 && errno == EINTR);
-    n = n < 0 ? -errno : n;
+    n = rw_data(f->fd, ctx, iov, iovcnt, offset, true);
     pt_file_put(fs, f);
     return n;
 }

@@ -125,16 +125,14 @@ ssize_t vfs_dax_window_io(void *opaque, int fd, uint64_t fd_off, uint64_t gpa,
     struct vhu_fs_backend_msg fm;
     int64_t r;
 
-    /* Only the fs-cache dialect has FS_IO; upstream cannot reach it. */
-    if (dev->opts.dax_dialect != VHU_DIALECT_FS_CACHE) {
-        return -EFAULT;
-    }
     fs_msg(fd_off, gpa, len, to_file ? FS_FLAG_WRITE : FS_FLAG_READ, &fm);
     pthread_rwlock_rdlock(&dev->breq_lock);
-    r = dev->breq ? vhu_breq_fs_io(dev->breq, &fm, fd) : -ENOTCONN;
-    pthread_rwlock_unlock(&dev->breq_lock);
-    if (r < 0) {
-        return r == -ENOTCONN ? r : vhu_err_errno((int)r);
+    if (!dev->breq) {
+        r = -ENOTCONN;
+    } else {
+        r = vhu_breq_fs_io(dev->breq, &fm, fd);
+        r = r < 0 ? vhu_err_errno((int)r) : r;
     }
+    pthread_rwlock_unlock(&dev->breq_lock);
     return (ssize_t)r;
 }

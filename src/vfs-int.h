@@ -114,8 +114,9 @@ bool vfs_pool_try_submit(struct vfs_pool *p, struct vfs_queue *q);
 void vfs_pool_free(struct vfs_pool *p);
 
 /*
- * vfs-dax.c: fsrv_req.window_io, FS_IO for a READ or WRITE buffer outside
- * the guest memory shared with the daemon (@opaque: the vfs_slot).
+ * vfs-dax.c: fsrv_req.window_io with the fs-cache dialect, FS_IO for a
+ * READ or WRITE buffer outside the guest memory shared with the daemon
+ * (@opaque: the vfs_slot).  Upstream has no FS_IO: no window_io there.
  */
 ssize_t vfs_dax_window_io(void *opaque, int fd, uint64_t fd_off, uint64_t gpa,
                           uint64_t len, bool to_file);

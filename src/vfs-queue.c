@@ -110,7 +110,9 @@ static struct vfs_slot *pop_slot(struct vfs_queue *q, bool *more)
     s->req.out_cnt = (int)s->elem.in_num;
     s->req.in_gpa = s->elem.unmapped ? s->gpa : NULL;
     s->req.out_gpa = s->elem.unmapped ? s->gpa + s->elem.out_num : NULL;
-    s->req.window_io = vfs_dax_window_io;
+    s->req.window_io = q->dev->opts.dax_dialect == VHU_DIALECT_FS_CACHE
+                           ? vfs_dax_window_io
+                           : NULL;
     s->req.complete = slot_complete;
     s->req.opaque = s;
     return s;

@@ -392,6 +392,17 @@ static int fk_tmpfile(void *fs, const struct fs_ctx *ctx, uint64_t parent,
     return rc;
 }
 
+/* iovec @i is beyond the daemon's reach: the window's io moves it. */
+static ssize_t far_io(const struct fs_ctx *ctx, int i, uint64_t offset,
+                      size_t len, bool to_file)
+{
+    if (!ctx->win) {
+        return -EFAULT;
+    }
+    return ctx->win->io(ctx->win->opaque, -1, offset, ctx->win->gpa[i], len,
+                        to_file);
+}
+
 static ssize_t fk_read(void *fs, const struct fs_ctx *ctx, uint64_t ino,
                        uint64_t fh, uint64_t offset, const struct iovec *iov,
                        int iovcnt)
@@ -421,10 +432,8 @@ static ssize_t fk_read(void *fs, const struct fs_ctx *ctx, uint64_t ino,
             k = n->size - offset;
         }
         if (!iov[i].iov_base) {
-            /* Beyond the daemon's reach: the window's io moves it. */
-            ssize_t r = ctx->win ? ctx->win->io(ctx->win->opaque, -1, offset,
-                                                ctx->win->gpa[i], k, false)
-                                 : -EFAULT;
+            ssize_t r = far_io(ctx, i, offset, k, false);
+
             if (r < 0) {
                 return done ? (ssize_t)done : r;
             }
@@ -468,9 +477,8 @@ static ssize_t fk_write(void *fs, const struct fs_ctx *ctx, uint64_t ino,
             k = FAKE_DATA - offset;
         }
         if (!iov[i].iov_base) {
-            ssize_t r = ctx->win ? ctx->win->io(ctx->win->opaque, -1, offset,
-                                                ctx->win->gpa[i], k, true)
-                                 : -EFAULT;
+            ssize_t r = far_io(ctx, i, offset, k, true);
+
             if (r < 0) {
                 return done ? (ssize_t)done : r;
             }
@@ -993,8 +1001,8 @@ size_t hreq_end(struct hreq *r)
 #define HMAX_IOV 64
 
 /* window_io of hrun_far(): every byte "moved", none touched. */
-static ssize_t far_io(void *opaque, int fd, uint64_t fd_off, uint64_t gpa,
-                      uint64_t len, bool to_file)
+static ssize_t touch_nothing_io(void *opaque, int fd, uint64_t fd_off,
+                                uint64_t gpa, uint64_t len, bool to_file)
 {
     (void)opaque;
     (void)fd;
@@ -1063,7 +1071,7 @@ ssize_t hrun_far(struct fsrv *srv, const void *req, size_t len, int nin,
         out[nout - 1].iov_base = NULL;
         fr.out_gpa = gpa;
     }
-    fr.window_io = far ? far_io : NULL;
+    fr.window_io = far ? touch_nothing_io : NULL;
     rc = fsrv_handle(srv, &fr);
     pos = 0;
     for (int i = 0; i < nout; i++) {

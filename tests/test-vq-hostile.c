@@ -381,38 +381,37 @@ TEST(descriptor_outside_memory_kept_with_gpa)
     vqh_destroy(&x.h);
 }
 
+/* Head 0, one writable descriptor at @addr: broken even with a gpa. */
+static void expect_broken_with_gpa(struct hostile *x, uint64_t addr)
+{
+    struct iovec iov[4];
+    uint64_t gpa[4];
+    struct vq_elem e = {.iov = iov, .iov_max = 4, .gpa = gpa};
+
+    set_desc(&x->desc[0], addr, 16, VRING_DESC_F_WRITE, 0);
+    publish(x, 0);
+    ASSERT_EQ(vq_pop(x->h.vq, &e), -EIO);
+    ASSERT(vq_is_broken(x->h.vq));
+    vqh_destroy(&x->h);
+}
+
 TEST(descriptor_partly_outside_memory_with_gpa)
 {
     struct hostile x;
     struct vhu_mem_region *last;
-    struct iovec iov[16];
-    uint64_t gpa[16];
-    struct vq_elem e = {.iov = iov, .iov_max = 16, .gpa = gpa};
 
     setup(&x);
+    /* Starts in the last region, ends past it. */
     last = &x.h.regions[x.h.nregions - 1];
-    /* Starts in the last region, ends past it: still broken. */
-    set_desc(&x.desc[0], last->guest_phys_addr + last->memory_size - 4, 16,
-             VRING_DESC_F_WRITE, 0);
-    publish(&x, 0);
-    ASSERT_EQ(vq_pop(x.h.vq, &e), -EIO);
-    ASSERT(vq_is_broken(x.h.vq));
-    vqh_destroy(&x.h);
+    expect_broken_with_gpa(&x, last->guest_phys_addr + last->memory_size - 4);
 }
 
 TEST(descriptor_overflowing_with_gpa)
 {
     struct hostile x;
-    struct iovec iov[4];
-    uint64_t gpa[4];
-    struct vq_elem e = {.iov = iov, .iov_max = 4, .gpa = gpa};
 
     setup(&x);
-    set_desc(&x.desc[0], UINT64_MAX - 8, 16, VRING_DESC_F_WRITE, 0);
-    publish(&x, 0);
-    ASSERT_EQ(vq_pop(x.h.vq, &e), -EIO);
-    ASSERT(vq_is_broken(x.h.vq));
-    vqh_destroy(&x.h);
+    expect_broken_with_gpa(&x, UINT64_MAX - 8);
 }
 
 TEST(addr_len_overflow)

@@ -65,6 +65,20 @@ uint64_t bench_rnd(struct bench *b)
 /* --- FUSE requests ---------------------------------------------------------
  */
 
+/* Send @r and wait.  Returns the reply body's length, or -1 after
+ * printing why (an error reply included). */
+static int bench_req(struct bench_be *be, const char *op, struct vfc_req *r)
+{
+    int rc = vfc_fuse_call(be->v, r);
+
+    if (rc < 0 || r->error) {
+        fprintf(stderr, "vhostfs-client: bench: %s %s: %s\n", be->name, op,
+                rc < 0 ? vfc_fuse_why : strerror(-r->error));
+        return -1;
+    }
+    return (int)r->out_len;
+}
+
 /* Send one request and wait; the reply body goes to @out.  Returns the
  * body length, or -1 after printing why (an error reply included). */
 int bench_call(struct bench_be *be, const char *op, uint32_t opcode,
@@ -82,19 +96,8 @@ int bench_call(struct bench_be *be, const char *op, uint32_t opcode,
         .out = out,
         .out_size = out_size,
     };
-    int rc = vfc_fuse_call(be->v, &r);
 
-    if (rc < 0) {
-        fprintf(stderr, "vhostfs-client: bench: %s %s: %s\n", be->name, op,
-                vfc_fuse_why);
-        return -1;
-    }
-    if (r.error) {
-        fprintf(stderr, "vhostfs-client: bench: %s %s: %s\n", be->name, op,
-                strerror(-r.error));
-        return -1;
-    }
-    return (int)r.out_len;
+    return bench_req(be, op, &r);
 }
 
 uint64_t bench_lookup(struct bench_be *be, uint64_t parent, const char *name)
@@ -421,10 +424,10 @@ static uint32_t vfy_cmp(const struct bench *b, uint64_t off, const uint8_t *p,
     return len;
 }
 
-/* Where the third sampled piece of a reply of @size bytes lies. */
 /* vfy_mid()'s answer for a read checked whole: poisoned whole before. */
 #define VFY_FULL UINT32_MAX
 
+/* Where the third sampled piece of a reply of @size bytes lies. */
 static uint32_t vfy_mid(struct bench *b, uint32_t size)
 {
     if (b->nreads++ % BENCH_VFY_EVERY == 0) {
@@ -468,8 +471,8 @@ static void vfy_poison(struct bench *b, uint8_t *buf, uint64_t off,
 /*
  * Check a READ reply of @len bytes in @buf, asked for @size bytes at
  * @off: the size, the three pieces vfy_poison() set and, every
- * BENCH_VFY_EVERY replies (VFY_FULL), all of it.  Returns 0, or -1 after printing
- * what differs.
+ * BENCH_VFY_EVERY replies (VFY_FULL), all of it.  Returns 0, or -1 after
+ * printing what differs.
  */
 static int vfy_check(struct bench *b, const struct bench_be *be,
                      const uint8_t *buf, uint64_t off, uint32_t size,
@@ -529,16 +532,11 @@ static int do_read(struct bench *b, struct bench_be *be, uint64_t off,
         .nraw_in = 1,
     };
     uint32_t mid = vfy_mid(b, size);
-    int rc;
+    int len;
 
     vfy_poison(b, be->rd, off, size, mid);
-    rc = vfc_fuse_call(be->v, &r);
-    if (rc < 0 || r.error) {
-        fprintf(stderr, "vhostfs-client: bench: %s READ: %s\n", be->name,
-                rc < 0 ? vfc_fuse_why : strerror(-r.error));
-        return -1;
-    }
-    if (vfy_check(b, be, be->rd, off, size, r.out_len, mid) < 0) {
+    len = bench_req(be, "READ", &r);
+    if (len < 0 || vfy_check(b, be, be->rd, off, size, (uint32_t)len, mid)) {
         return -1;
     }
     *bytes += size;
@@ -571,14 +569,12 @@ static int do_write(struct bench_be *be, uint64_t off, uint32_t size,
         .out = &o,
         .out_size = sizeof(o),
     };
-    int rc = vfc_fuse_call(be->v, &r);
+    int len = bench_req(be, "WRITE", &r);
 
-    if (rc < 0 || r.error) {
-        fprintf(stderr, "vhostfs-client: bench: %s WRITE: %s\n", be->name,
-                rc < 0 ? vfc_fuse_why : strerror(-r.error));
+    if (len < 0) {
         return -1;
     }
-    if (r.out_len != sizeof(o) || o.size != size) {
+    if (len != (int)sizeof(o) || o.size != size) {
         fprintf(stderr, "vhostfs-client: bench: %s WRITE: short write\n",
                 be->name);
         return -1;

@@ -13,7 +13,6 @@
  * whole in one of them, and only with a regular file.
  */
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <string.h>
@@ -328,7 +327,7 @@ static int64_t fs_io(void *ctx, const struct vhu_fs_backend_msg *m, int *fd)
             return refuse(w, -EINVAL);
         }
         if (__builtin_add_overflow(m->fd_offset[i], m->len[i], &end) ||
-            end > INT64_MAX || m->len[i] > SSIZE_MAX) {
+            end > INT64_MAX) {
             return refuse(w, -EOVERFLOW);
         }
         p[i] = io_addr(w, m->cache_offset[i], m->len[i]);
